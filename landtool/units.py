@@ -1,0 +1,22 @@
+"""Units and rounding conventions (POLICY.md, "Conventions")."""
+
+from __future__ import annotations
+
+__all__ = ["M2_PER_MU", "AREA_DECIMALS", "RATIO_DECIMALS", "mu_to_m2", "m2_to_mu"]
+
+#: 1 mu (亩) = 10000/15 m², exactly.
+M2_PER_MU = 10000 / 15
+#: Areas are reported and compared at 0.01 m² (the registration precision).
+AREA_DECIMALS = 2
+#: Ratios (FAR, shares, rises, per-mu figures) are compared at 6 decimal places.
+RATIO_DECIMALS = 6
+
+
+def mu_to_m2(mu):
+    """Area in mu → m²."""
+    return mu * M2_PER_MU
+
+
+def m2_to_mu(m2):
+    """Area in m² → mu."""
+    return m2 / M2_PER_MU
