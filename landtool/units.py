@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["M2_PER_MU", "AREA_DECIMALS", "RATIO_DECIMALS", "mu_to_m2", "m2_to_mu"]
+__all__ = ["AREA_DECIMALS", "M2_PER_MU", "RATIO_DECIMALS", "m2_to_mu", "mu_to_m2", "ratio"]
 
 #: 1 mu (亩) = 10000/15 m², exactly.
 M2_PER_MU = 10000 / 15
@@ -20,3 +20,14 @@ def mu_to_m2(mu):
 def m2_to_mu(m2):
     """Area in m² → mu."""
     return m2 / M2_PER_MU
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator as floats; NaN where the denominator is 0 or missing."""
+    import numpy as np
+
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / den
+    return np.where(den == 0, np.nan, out)

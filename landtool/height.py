@@ -1,0 +1,145 @@
+"""Building heights: from attributes, else from a height raster read window by window.
+
+The raster is an nDSM (heights above ground, metres) or a DSM with a DEM from which
+the nDSM is derived. Each building's height is a statistic (default: the 90th
+percentile, robust to a chimney or an antenna) of the cells that lie mostly inside its
+footprint: a cell counts when at least ``min_coverage`` of its area is inside.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.windows import Window, from_bounds
+
+from landtool.errors import InputError
+
+__all__ = ["HeightRaster", "building_heights", "raster_heights"]
+
+
+@dataclass(frozen=True)
+class HeightRaster:
+    """Where raster heights come from: an nDSM, or a DSM minus a DEM."""
+
+    ndsm: str | None = None
+    dsm: str | None = None
+    dem: str | None = None
+    statistic: float = 90.0
+    """Percentile of the covered cells taken as the building's height (100 = max)."""
+    min_coverage: float = 0.5
+    """Share of a cell's area that must lie inside the footprint for the cell to count."""
+
+    def __post_init__(self):
+        if self.ndsm and (self.dsm or self.dem):
+            msg = "give either --height-raster (an nDSM) or --dsm with --dem, not both"
+            raise InputError(msg)
+        if bool(self.dsm) != bool(self.dem):
+            msg = "--dsm and --dem go together: the height above ground is DSM − DEM"
+            raise InputError(msg)
+
+    @property
+    def given(self) -> bool:
+        return bool(self.ndsm or self.dsm)
+
+
+def _open(path: str, what: str):
+    try:
+        return rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{path}: cannot open the {what} raster ({str(exc).splitlines()[0]})"
+        raise InputError(msg) from None
+
+
+def raster_heights(footprints: gpd.GeoSeries, source: HeightRaster) -> np.ndarray:
+    """Height (m) per footprint from the raster; NaN where no valid cell is covered.
+
+    Each footprint's window is read on its own, so the raster never has to fit in
+    memory. Footprints are transformed to the raster's CRS first.
+    """
+    heights = np.full(len(footprints), np.nan)
+    if len(footprints) == 0:
+        return heights
+    with ExitStack() as stack:
+        main = stack.enter_context(_open(source.ndsm or source.dsm, "height" if source.ndsm else "DSM"))
+        if main.crs is None:
+            msg = f"{source.ndsm or source.dsm}: raster has no CRS"
+            raise InputError(msg)
+        ground = None
+        if source.dem:
+            dem = stack.enter_context(_open(source.dem, "DEM"))
+            # The DEM is resampled onto the DSM's grid, window by window, through a VRT.
+            ground = stack.enter_context(
+                WarpedVRT(
+                    dem,
+                    crs=main.crs,
+                    transform=main.transform,
+                    width=main.width,
+                    height=main.height,
+                    resampling=Resampling.bilinear,
+                )
+            )
+        geoms = footprints.to_crs(main.crs).to_numpy()
+        full = Window(0, 0, main.width, main.height)
+        for i, geom in enumerate(geoms):
+            if geom is None or geom.is_empty:
+                continue
+            window = from_bounds(*geom.bounds, transform=main.transform)
+            window = window.round_offsets("floor").round_lengths("ceil")
+            try:
+                window = window.intersection(full)
+            except rasterio.errors.WindowError:
+                continue  # footprint outside the raster
+            values = _read(main, window)
+            if ground is not None:
+                values = values - _read(ground, window)
+            heights[i] = _statistic(values, geom, main.window_transform(window), source)
+    return heights
+
+
+def _read(src, window: Window) -> np.ma.MaskedArray:
+    data = src.read(1, window=window, masked=True).astype("float64")
+    return np.ma.masked_invalid(data)
+
+
+def _statistic(values: np.ma.MaskedArray, geom, transform, source: HeightRaster) -> float:
+    rows, cols = values.shape
+    if rows == 0 or cols == 0:
+        return np.nan
+    # Cell boxes of the window, all at once, and the share of each inside the footprint.
+    c, r = np.meshgrid(np.arange(cols), np.arange(rows))
+    x0, y0 = transform * (c.ravel(), r.ravel())
+    x1, y1 = transform * (c.ravel() + 1, r.ravel() + 1)
+    boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
+    cell_area = abs(transform.a * transform.e - transform.b * transform.d)
+    shapely.prepare(geom)
+    inside = shapely.intersection(boxes, geom)
+    coverage = shapely.area(inside) / cell_area
+    use = (coverage >= source.min_coverage) & ~np.ma.getmaskarray(values).ravel()
+    if not use.any():
+        return np.nan
+    return float(np.percentile(values.filled(np.nan).ravel()[use], source.statistic))
+
+
+def building_heights(buildings: gpd.GeoDataFrame, source: HeightRaster | None) -> pd.DataFrame:
+    """Each building's height (m) and where it came from.
+
+    Returns a frame indexed like ``buildings`` with ``height_m`` and
+    ``height_source`` (``buildings`` for the attribute, ``raster``, or None).
+    """
+    given = buildings["height_m"] if "height_m" in buildings else pd.Series(np.nan, index=buildings.index)
+    height = given.astype(float).copy()
+    origin = pd.Series(np.where(height.notna(), "buildings", None), index=buildings.index, dtype=object)
+    missing = height.isna().to_numpy()
+    if source is not None and source.given and missing.any():
+        from_raster = raster_heights(buildings.geometry[missing], source)
+        height[missing] = from_raster
+        origin[missing] = np.where(np.isnan(from_raster), None, "raster")
+    return pd.DataFrame({"height_m": height, "height_source": origin})
