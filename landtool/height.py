@@ -91,8 +91,7 @@ def raster_heights(footprints: gpd.GeoSeries, source: HeightRaster) -> np.ndarra
         for i, geom in enumerate(geoms):
             if geom is None or geom.is_empty:
                 continue
-            window = from_bounds(*geom.bounds, transform=main.transform)
-            window = window.round_offsets("floor").round_lengths("ceil")
+            window = _cell_window(from_bounds(*geom.bounds, transform=main.transform))
             try:
                 window = window.intersection(full)
             except rasterio.errors.WindowError:
@@ -102,6 +101,13 @@ def raster_heights(footprints: gpd.GeoSeries, source: HeightRaster) -> np.ndarra
                 values = values - _read(ground, window)
             heights[i] = _statistic(values, geom, main.window_transform(window), source)
     return heights
+
+
+def _cell_window(window: Window) -> Window:
+    """The whole cells a fractional window touches."""
+    col0, row0 = np.floor(window.col_off), np.floor(window.row_off)
+    col1, row1 = np.ceil(window.col_off + window.width), np.ceil(window.row_off + window.height)
+    return Window(int(col0), int(row0), int(col1 - col0), int(row1 - row0))
 
 
 def _read(src, window: Window) -> np.ma.MaskedArray:
@@ -114,9 +120,10 @@ def _statistic(values: np.ma.MaskedArray, geom, transform, source: HeightRaster)
     if rows == 0 or cols == 0:
         return np.nan
     # Cell boxes of the window, all at once, and the share of each inside the footprint.
-    c, r = np.meshgrid(np.arange(cols), np.arange(rows))
-    x0, y0 = transform * (c.ravel(), r.ravel())
-    x1, y1 = transform * (c.ravel() + 1, r.ravel() + 1)
+    c, r = (a.ravel() for a in np.meshgrid(np.arange(cols), np.arange(rows)))
+    t = transform
+    x0, y0 = t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f
+    x1, y1 = x0 + t.a + t.b, y0 + t.d + t.e
     boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
     cell_area = abs(transform.a * transform.e - transform.b * transform.d)
     shapely.prepare(geom)

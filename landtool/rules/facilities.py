@@ -57,7 +57,8 @@ def land_share(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> p
     area = frame["area_exact_m2"].to_numpy(float)
     facility = frame["facility_area_m2"].to_numpy(float)
     share = ratio(facility, area)
-    in_park = frame["in_development_zone"].to_numpy(bool) if "in_development_zone" in frame else np.zeros(len(frame), bool)
+    park_column = f"in_{rule.value('raised_zone_type', 'development_zone')}"
+    in_park = frame[park_column].to_numpy(bool) if park_column in frame else np.zeros(len(frame), bool)
     grades = {str(g).upper() for g in rule.value("leading_grades", [])}
     leading = (
         frame["leading_enterprise"].fillna(False).to_numpy(bool)

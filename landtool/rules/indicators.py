@@ -84,8 +84,13 @@ def _limit_verdicts(
     spec = rule[param]
     # The pack's setting per parcel: a number, "plan" or "unlimited"; zones override it.
     setting = np.full(n, spec.value, dtype=object)
+    # Parcels flagged with a ``zone_rule_exempt`` field (tiantai: 工业地产项目除外) keep the
+    # pack's general setting inside zones.
+    exempt = np.zeros(n, bool)
+    for flag in rule.value("zone_rule_exempt") or []:
+        exempt |= frame[flag].fillna(False).to_numpy(bool)
     for zone_type, zone_value in (rule.value("zones") or {}).items():
-        setting[_in_any_zone(frame, zone_type)] = zone_value
+        setting[_in_any_zone(frame, zone_type) & ~exempt] = zone_value
     relaxed = np.zeros(n, bool) if pack_limit is None else ~np.isnan(pack_limit)
     setting[relaxed] = pack_limit[relaxed] if pack_limit is not None else setting[relaxed]
     numeric = np.array([isinstance(s, (int, float)) and not isinstance(s, bool) for s in setting])

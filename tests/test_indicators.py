@@ -1,0 +1,162 @@
+"""Building indicators (POLICY.md §4): FAR, height and density, per pack, at the limits.
+
+Every parcel is a 10 000 m² square, so FAR = floor area / 10 000 and a floor area of
+11 000 m² is exactly FAR 1.1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import landtool
+from tests.conftest import frame, rect, square
+
+AREA = 10_000.0
+
+
+def parcels(rows):
+    return frame([{"parcel_id": r.pop("id"), "land_use": "工业用地", "geometry": square(AREA, x=300 * i), **r} for i, r in enumerate(rows)])
+
+
+def run(rows, policy, zones=None, **kw):
+    return landtool.check(parcels(rows), zones=zones, policy=policy, as_of="2023-06-30", **kw)
+
+
+# --------------------------------------------------------------------------- FAR, tiantai 四（五）
+
+
+@pytest.mark.parametrize(
+    ("gfa", "status"),
+    [
+        (11_000.0, "pass"),  # FAR 1.1 exactly: 不得大于 1.1 includes 1.1
+        (10_999.99, "pass"),  # FAR 1.099999
+        (11_000.01, "fail"),  # FAR 1.100001
+    ],
+)
+def test_tiantai_far_limit_outside_zones(gfa, status, verdict):
+    result = run([{"id": "P", "gfa_m2": gfa}], "tiantai")
+    v = verdict(result, "P", "indicator.far_max")
+    assert v["status"] == status
+    assert v["limit"] == 1.1
+    assert v["clause"] == "天政发〔2022〕1号 四（五）"
+    assert v["headroom"] == pytest.approx(11_000.0 - gfa, abs=0.011)
+
+
+def test_tiantai_far_failure_says_special_approval_possible(verdict):
+    v = verdict(run([{"id": "P", "gfa_m2": 12_000.0}], "tiantai"), "P", "indicator.far_max")
+    assert v["status"] == "fail"
+    assert "原则上" in v["explanation"]
+    assert v["value"] == pytest.approx(1.2)
+
+
+def test_planning_condition_overrides_the_tiantai_default(verdict):
+    result = run([{"id": "OK", "gfa_m2": 15_000.0, "plan_far_max": 1.5}, {"id": "OVER", "gfa_m2": 15_000.01, "plan_far_max": 1.5}], "tiantai")
+    assert verdict(result, "OK", "indicator.far_max")["status"] == "pass"
+    over = verdict(result, "OVER", "indicator.far_max")
+    assert (over["status"], over["limit"]) == ("fail", 1.5)
+
+
+def test_tiantai_development_zone_needs_planning_limits(verdict):
+    zone = frame([{"zone_id": "Z", "zone_type": "development_zone", "geometry": rect(-10, -10, 2000, 2000)}])
+    result = run([{"id": "IN", "gfa_m2": 15_000.0}, {"id": "PLAN", "gfa_m2": 15_000.0, "plan_far_max": 1.4}], "tiantai", zones=zone)
+    v = verdict(result, "IN", "indicator.far_max")
+    assert v["status"] == "insufficient_data"
+    assert "plan_far_max" in v["explanation"]
+    assert verdict(result, "PLAN", "indicator.far_max")["status"] == "fail"
+
+
+def test_tiantai_industrial_real_estate_keeps_the_general_limit_in_zones(verdict):
+    zone = frame([{"zone_id": "Z", "zone_type": "development_zone", "geometry": rect(-10, -10, 2000, 2000)}])
+    result = run([{"id": "IRE", "gfa_m2": 11_000.01, "industrial_real_estate": "是"}], "tiantai", zones=zone)
+    assert verdict(result, "IRE", "indicator.far_max")["status"] == "fail"
+
+
+@pytest.mark.parametrize(("gfa", "status"), [(12_000.0, "pass"), (11_999.99, "pass"), (12_000.01, "fail")])
+def test_taizhou_far_follows_the_regulatory_plan(gfa, status, verdict):
+    result = run([{"id": "P", "gfa_m2": gfa, "plan_far_max": 1.2}, {"id": "NOPLAN", "gfa_m2": gfa}], "taizhou")
+    assert verdict(result, "P", "indicator.far_max")["status"] == status
+    assert verdict(result, "NOPLAN", "indicator.far_max")["status"] == "insufficient_data"
+
+
+def test_yuhuan_sets_no_far_upper_limit(verdict):
+    v = verdict(run([{"id": "P", "gfa_m2": 50_000.0, "plan_far_max": 2.0}], "yuhuan"), "P", "indicator.far_max")
+    assert v["status"] == "pass"
+    assert v["value"] == 5.0
+    assert "不设上限" in v["explanation"]
+
+
+def test_shengzhou_has_no_indicator_rules(verdict):
+    v = verdict(run([{"id": "P", "gfa_m2": 50_000.0}], "shengzhou"), "P", "indicator.far_max")
+    assert v["status"] == "not_applicable"
+    assert "not in this policy" in v["explanation"]
+
+
+def test_non_industrial_land_is_not_checked(verdict):
+    rows = frame([{"parcel_id": "V", "land_use": "空闲地", "gfa_m2": 50_000.0, "geometry": square(AREA)}])
+    result = landtool.check(rows, policy="tiantai", as_of="2023-01-01")
+    assert verdict(result, "V", "indicator.far_max")["status"] == "not_applicable"
+
+
+def test_english_explanations(verdict):
+    v = verdict(run([{"id": "P", "gfa_m2": 12_000.0}], "tiantai", lang="en"), "P", "indicator.far_max")
+    assert v["explanation"].startswith("FAR 1.2 exceeds the policy limit 1.1")
+
+
+# --------------------------------------------------------------------------- height
+
+
+@pytest.mark.parametrize(("height", "status"), [(24.0, "pass"), (23.99, "pass"), (24.01, "fail")])
+@pytest.mark.parametrize("policy", ["tiantai", "yuhuan"])
+def test_24m_height_limit(policy, height, status, verdict):
+    v = verdict(run([{"id": "P", "height_m": height}], policy), "P", "indicator.height_max")
+    assert (v["status"], v["limit"], v["unit"]) == (status, 24.0, "m")
+    assert v["headroom"] == pytest.approx(24.0 - height)
+
+
+def test_yuhuan_no_height_limit_in_municipal_industrial_zones(verdict):
+    zone = frame([{"zone_id": "M", "zone_type": "municipal_industrial_zone", "geometry": rect(-10, -10, 150, 150)}])
+    result = run([{"id": "IN", "height_m": 60.0}, {"id": "OUT", "height_m": 60.0}], "yuhuan", zones=zone)
+    assert verdict(result, "IN", "indicator.height_max")["status"] == "pass"
+    assert verdict(result, "OUT", "indicator.height_max")["status"] == "fail"
+
+
+def test_yuhuan_stricter_plan_height_also_applies(verdict):
+    # "不应大于24米且应满足…": a plan limit of 20 m binds; a laxer plan of 30 m does not lift 24 m.
+    result = run([{"id": "LOW", "height_m": 22.0, "plan_height_max_m": 20.0}, {"id": "HIGH", "height_m": 26.0, "plan_height_max_m": 30.0}], "yuhuan")
+    low = verdict(result, "LOW", "indicator.height_max")
+    high = verdict(result, "HIGH", "indicator.height_max")
+    assert (low["status"], low["limit"]) == ("fail", 20.0)
+    assert (high["status"], high["limit"]) == ("fail", 24.0)
+
+
+def test_height_from_the_parcel_attribute_is_labelled():
+    result = run([{"id": "P", "height_m": 18.0}], "tiantai")
+    assert result.parcels.loc[0, "height_source"] == "attribute"
+
+
+# --------------------------------------------------------------------------- density, taizhou 二（四）
+
+
+def test_taizhou_standard_land_density_relaxed_to_60_percent(verdict):
+    # Footprints of 6000 m² on 10 000 m²: density 0.6 exactly; 6000.01 m²: 0.600001.
+    rows = parcels([{"id": "AT", "standard_land": "是"}, {"id": "OVER", "standard_land": "是"}, {"id": "PLAN", "plan_density_max": 0.5}])
+    origin = rows.geometry.bounds
+    buildings = frame(
+        [
+            {"building_id": "b1", "geometry": _footprint(origin.iloc[0], 6000.0)},
+            {"building_id": "b2", "geometry": _footprint(origin.iloc[1], 6000.01)},
+            {"building_id": "b3", "geometry": _footprint(origin.iloc[2], 5000.0)},
+        ]
+    )
+    result = landtool.check(rows, buildings=buildings, policy="taizhou", as_of="2022-06-30")
+    at = verdict(result, "AT", "indicator.density_max")
+    assert (at["status"], at["limit"], at["value"]) == ("pass", 0.6, 0.6)
+    assert verdict(result, "OVER", "indicator.density_max")["status"] == "fail"
+    assert verdict(result, "PLAN", "indicator.density_max")["status"] == "pass"
+
+
+def _footprint(bounds, area):
+    """A rectangle of ``area`` m² 100 m wide in the lower-left of a parcel."""
+    import shapely
+
+    return shapely.box(bounds.minx, bounds.miny, bounds.minx + 100.0, bounds.miny + area / 100.0)
