@@ -42,10 +42,11 @@ def fee_exempt_area(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str)
     gfa = frame["gfa_after_m2"].fillna(frame["gfa_m2"]).to_numpy(float)
     far = ratio(gfa, area)
     above = compare(far, threshold.op or ">", threshold.number, decimals=RATIO_DECIMALS)
-    exempt = np.where(above, np.round(gfa - threshold.number * area, AREA_DECIMALS), 0.0)
+    contract_agreed = frame["contract_far"].notna().to_numpy()
+    exempt = np.where(above & ~contract_agreed, np.round(gfa - threshold.number * area, AREA_DECIMALS), 0.0)
     conditions = [
         ~frame["is_industrial"].to_numpy(bool),
-        frame["contract_far"].notna().to_numpy(),
+        contract_agreed,
         np.isnan(gfa),
         ~above,
     ]
