@@ -102,6 +102,11 @@ def check(
     from landtool.check import check as run_check
     from landtool.output import verdicts_json, write_geopackage
 
+    # Output paths are checked before the work starts, not after.
+    if out_path is not None and out_path.suffix.lower() != ".gpkg":
+        _fail(f"--out {out_path}: the output must be a GeoPackage (.gpkg)")
+    if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
+        _fail(f"--map {map_path}: the map must be an .html file")
     quiet = as_json or not sys.stderr.isatty()
     with err.status("landtool", spinner="dots") if not quiet else _nullcontext() as status:
 
