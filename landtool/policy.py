@@ -353,3 +353,32 @@ def _check_words(where: str, words: str, op: str) -> list[str]:
     if boundary == "inclusive" and op in ("<", ">"):
         return [f"{where}: {words!r} includes the number but op is {op!r}"]
     return []
+
+
+def rules_markdown(pack_ids: list[str] | None = None) -> str:
+    """A Markdown section listing, per pack, every rule with its clause and numbers.
+
+    The README's rule list is this text (``scripts/update_readme.py`` writes it, a test
+    checks it), so it cannot drift from the pack files.
+    """
+    lines = []
+    for pack_id in pack_ids or available_packs():
+        pack = load_pack(pack_id)
+        issued = pack.issued.isoformat() if pack.issued else "no date in the text"
+        lines += [
+            f"#### `{pack.id}` — {pack.document}",
+            "",
+            f"{pack.title.get('zh', '')} (issued {issued}, valid until {pack.valid_until}). {len(pack.rules)} rules; every other rule answers `not_applicable` (\"not in this policy\").",
+            "",
+            "| rule | clause | parameters |",
+            "|---|---|---|",
+        ]
+        for rule_id in RULE_IDS:
+            rule = pack.rule(rule_id)
+            if rule is None:
+                continue
+            params = "; ".join(f"`{p.name}` {p.describe()}".replace("|", "\\|") for p in rule.params.values()) or "—"
+            flag = " (原则上)" if rule.discretionary else ""
+            lines.append(f"| `{rule_id}`{flag} | {rule.clause} | {params} |")
+        lines.append("")
+    return "\n".join(lines)
