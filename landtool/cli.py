@@ -174,9 +174,9 @@ def _print_summary(result, lang: str) -> None:
     pack = result.pack
     title = f"{pack.id} · {pack.document} · as of {result.as_of.isoformat()} · {len(result.parcels)} parcels"
     table = Table(title=title, title_justify="left")
-    table.add_column("rule" if lang == "en" else "规则")
+    table.add_column("rule" if lang == "en" else "规则", no_wrap=True)
     for status in STATUSES:
-        table.add_column(labels[status], justify="right")
+        table.add_column(labels[status], justify="right", overflow="fold")
     summary = result.summary()
     for rule_id, row in summary.iterrows():
         table.add_row(rule_id, *(str(int(row[s])) if row[s] else "·" for s in STATUSES))

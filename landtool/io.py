@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -232,7 +233,11 @@ def read_layer(
             layer = _pick_layer(path, layer, kind)
             enc = encoding or _shapefile_encoding(p)
             try:
-                gdf = pyogrio.read_dataframe(p, layer=layer, encoding=enc, use_arrow=False)
+                with warnings.catch_warnings():
+                    # GDAL's notes (duplicate feature ids made unique, laundered names) are
+                    # not the user's problem; real problems raise.
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    gdf = pyogrio.read_dataframe(p, layer=layer, encoding=enc, use_arrow=False)
             except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
                 msg = f"{label}: cannot read ({_gdal_message(exc)})"
                 raise InputError(msg) from None
