@@ -5,11 +5,11 @@
 >>> result.verdicts.head()  # doctest: +SKIP
 """
 
-from landtool.check import check
-from landtool.errors import InputError, LandtoolError
-from landtool.policy import available_packs, load_pack
-from landtool.result import CheckResult
-
 __version__ = "0.1.0"
 
-__all__ = ["CheckResult", "InputError", "LandtoolError", "available_packs", "check", "load_pack"]
+from landtool.check import check  # noqa: E402
+from landtool.errors import InputError, LandtoolError  # noqa: E402
+from landtool.policy import available_packs, load_pack  # noqa: E402
+from landtool.result import CheckResult  # noqa: E402
+
+__all__ = ["CheckResult", "InputError", "LandtoolError", "__version__", "available_packs", "check", "load_pack"]

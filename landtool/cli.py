@@ -30,6 +30,8 @@ app.add_typer(policies_app, name="policies")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
+if not out.is_terminal:  # piped or captured: tables as wide as they need, not 80 columns
+    out.width = 160
 
 
 class Lang(str, Enum):
@@ -69,51 +71,84 @@ def handle_errors(func):
     return wrapper
 
 
+# --------------------------------------------------------------------------- shared options
+# Defined once, used by every command that reads the same inputs.
+
 PathOpt = Optional[str]
+ParcelsArg = Annotated[Optional[str], typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer). Default: the bundled sample.")]
+BuildingsOpt = Annotated[PathOpt, typer.Option(help="Buildings layer (幢): floors, height_m, gfa_m2, use.")]
+ZonesOpt = Annotated[PathOpt, typer.Option(help="Zones layer: development_zone, municipal_industrial_zone, control_line, …")]
+FacilityOpt = Annotated[PathOpt, typer.Option("--facility-land", help="Admin-office and living-service land (配套用地) layer.")]
+HeightRasterOpt = Annotated[PathOpt, typer.Option("--height-raster", help="Building-height raster (nDSM, metres above ground).")]
+DsmOpt = Annotated[PathOpt, typer.Option(help="Digital surface model; with --dem gives heights as DSM − DEM.")]
+DemOpt = Annotated[PathOpt, typer.Option(help="Digital elevation model (ground), with --dsm.")]
+SplitOpt = Annotated[PathOpt, typer.Option("--split-plan", help="Split-transfer proposal: pieces with parcel_id, piece_id.")]
+MergeOpt = Annotated[PathOpt, typer.Option("--merge-plan", help="Merge-transfer proposal: CSV or layer of group_id, parcel_id.")]
+FringeOpt = Annotated[PathOpt, typer.Option(help="Fringe-land applications: fringe_id, host_parcel_id.")]
+LangOpt = Annotated[Lang, typer.Option(help="Language of explanations and labels.")]
+FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names to landtool's.")]
+EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")]
+CrsOpt = Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the verdicts table and layers to this GeoPackage.")]
+MapOpt = Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")]
+BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
+TiandituOpt = Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")]
+
+
+def _check_outputs(out_path: Path | None, map_path: Path | None) -> None:
+    """Output paths are checked before the work starts, not after."""
+    if out_path is not None and out_path.suffix.lower() != ".gpkg":
+        _fail(f"--out {out_path}: the output must be a GeoPackage (.gpkg)")
+    if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
+        _fail(f"--map {map_path}: the map must be an .html file")
+
+
+def _progress(quiet: bool):
+    """A spinner on stderr (when it is a terminal) and the callback that updates it."""
+    if quiet or not sys.stderr.isatty():
+        return _nullcontext(), lambda _message: None
+    status = err.status("landtool", spinner="dots")
+    return status, lambda message: status.update(f"landtool: {message}")
+
+
+def _warn(result) -> None:
+    for warning in result.warnings:
+        err.print(f"landtool: warning: {warning}", markup=False, soft_wrap=True)
 
 
 @app.command()
 @handle_errors
 def check(
-    parcels: Annotated[Optional[str], typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer). Default: the bundled sample.")] = None,
-    buildings: Annotated[PathOpt, typer.Option(help="Buildings layer (幢): floors, height_m, gfa_m2, use.")] = None,
-    zones: Annotated[PathOpt, typer.Option(help="Zones layer: development_zone, municipal_industrial_zone, control_line, …")] = None,
-    facility_land: Annotated[PathOpt, typer.Option("--facility-land", help="Admin-office and living-service land (配套用地) layer.")] = None,
-    height_raster: Annotated[PathOpt, typer.Option("--height-raster", help="Building-height raster (nDSM, metres above ground).")] = None,
-    dsm: Annotated[PathOpt, typer.Option(help="Digital surface model; with --dem gives heights as DSM − DEM.")] = None,
-    dem: Annotated[PathOpt, typer.Option(help="Digital elevation model (ground), with --dsm.")] = None,
-    split_plan: Annotated[PathOpt, typer.Option("--split-plan", help="Split-transfer proposal: pieces with parcel_id, piece_id.")] = None,
-    merge_plan: Annotated[PathOpt, typer.Option("--merge-plan", help="Merge-transfer proposal: CSV or layer of group_id, parcel_id.")] = None,
-    fringe: Annotated[PathOpt, typer.Option(help="Fringe-land applications: fringe_id, host_parcel_id.")] = None,
+    parcels: ParcelsArg = None,
+    buildings: BuildingsOpt = None,
+    zones: ZonesOpt = None,
+    facility_land: FacilityOpt = None,
+    height_raster: HeightRasterOpt = None,
+    dsm: DsmOpt = None,
+    dem: DemOpt = None,
+    split_plan: SplitOpt = None,
+    merge_plan: MergeOpt = None,
+    fringe: FringeOpt = None,
     policy: Annotated[str, typer.Option(help="Policy pack id (see `landtool policies`) or path to a pack .yaml.")] = "tiantai",
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")] = None,
-    out_path: Annotated[Optional[Path], typer.Option("--out", help="Write the verdicts table and layers to this GeoPackage.")] = None,
-    map_path: Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")] = None,
+    out_path: OutOpt = None,
+    map_path: MapOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts to stdout as a JSON list.")] = False,
-    lang: Annotated[Lang, typer.Option(help="Language of explanations and labels.")] = Lang.zh,
-    fields: Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names to landtool's.")] = None,
-    encoding: Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")] = None,
-    crs: Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")] = None,
+    lang: LangOpt = Lang.zh,
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = None,
+    crs: CrsOpt = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a verdict has this status (requirement rules).")] = FailOn.never,
-    basemap: Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")] = None,
-    tianditu_key: Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")] = None,
+    basemap: BasemapOpt = None,
+    tianditu_key: TiandituOpt = None,
 ) -> None:
     """Check parcels against a policy pack; print a summary, write GeoPackage / map / JSON."""
     from landtool.check import check as run_check
     from landtool.output import verdicts_json, write_geopackage
 
-    # Output paths are checked before the work starts, not after.
-    if out_path is not None and out_path.suffix.lower() != ".gpkg":
-        _fail(f"--out {out_path}: the output must be a GeoPackage (.gpkg)")
-    if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
-        _fail(f"--map {map_path}: the map must be an .html file")
-    quiet = as_json or not sys.stderr.isatty()
-    with err.status("landtool", spinner="dots") if not quiet else _nullcontext() as status:
-
-        def progress(message: str) -> None:
-            if status is not None:
-                status.update(f"landtool: {message}")
-
+    _check_outputs(out_path, map_path)
+    spinner, progress = _progress(as_json)
+    with spinner:
         result = run_check(
             parcels,
             buildings=buildings,
@@ -133,8 +168,7 @@ def check(
             crs=crs,
             progress=progress,
         )
-        for warning in result.warnings:
-            err.print(f"landtool: warning: {warning}", markup=False, soft_wrap=True)
+        _warn(result)
         if out_path is not None:
             write_geopackage(result, out_path)
             err.print(f"landtool: wrote {out_path}", markup=False)
@@ -153,6 +187,95 @@ def check(
         if len(failing):
             err.print(f"landtool: {len(failing)} verdict(s) with status {' / '.join(statuses)}", markup=False)
             raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def compare(
+    parcels: ParcelsArg = None,
+    buildings: BuildingsOpt = None,
+    zones: ZonesOpt = None,
+    facility_land: FacilityOpt = None,
+    height_raster: HeightRasterOpt = None,
+    dsm: DsmOpt = None,
+    dem: DemOpt = None,
+    split_plan: SplitOpt = None,
+    merge_plan: MergeOpt = None,
+    fringe: FringeOpt = None,
+    policy: Annotated[list[str], typer.Option(help="Two packs to compare (or one, with two --as-of dates).")] = ["tiantai"],  # noqa: B006
+    as_of: Annotated[Optional[list[str]], typer.Option("--as-of", help="One date for both packs, or two dates for one pack.")] = None,
+    out_path: OutOpt = None,
+    map_path: MapOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences to stdout as a JSON list.")] = False,
+    lang: LangOpt = Lang.zh,
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = None,
+    crs: CrsOpt = None,
+    basemap: BasemapOpt = None,
+    tianditu_key: TiandituOpt = None,
+) -> None:
+    """Report every verdict that differs between two packs, or two dates of one pack."""
+    from landtool.check import check as run_check
+    from landtool.compare import compare_layer, compare_results
+    from landtool.output import verdicts_json, write_geopackage
+
+    dates = as_of or [None]
+    if len(policy) > 2 or len(dates) > 2 or len(policy) * len(dates) != 2 or (len(policy) == 2 and len(dates) == 2):
+        _fail("compare needs two --policy values (one --as-of), or one --policy with two --as-of dates")
+    runs = [(p, d) for p in policy for d in dates]
+    _check_outputs(out_path, map_path)
+    spinner, progress = _progress(as_json)
+    inputs = dict(buildings=buildings, zones=zones, facility_land=facility_land, height_raster=height_raster, dsm=dsm, dem=dem,
+                  split_plan=split_plan, merge_plan=merge_plan, fringe=fringe, lang=lang.value, fields=fields, encoding=encoding, crs=crs)
+    with spinner:
+        a, b = (run_check(parcels, policy=p, as_of=d, progress=progress, **inputs) for p, d in runs)
+        differences = compare_results(a, b)
+        layer = compare_layer(differences, b.parcels)
+        b.layers["compare"] = layer
+        if out_path is not None:
+            write_geopackage(b, out_path, tables={"compare_verdicts": differences})
+            err.print(f"landtool: wrote {out_path}", markup=False)
+        if map_path is not None:
+            from landtool.maps import write_map
+
+            write_map(b, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
+            err.print(f"landtool: wrote {map_path}", markup=False)
+    if as_json:
+        sys.stdout.write(verdicts_json(differences) + "\n")
+        return
+    title = f"{differences.attrs['a']} → {differences.attrs['b']}: {len(differences)} verdict(s) differ on {len(layer)} parcel(s)"
+    table = Table(title=title, title_justify="left")
+    for column in ("subject_id", "rule", "status a", "status b", "limit a", "limit b"):
+        table.add_column(column, no_wrap=column == "rule")
+    for row in differences.head(200).itertuples():
+        table.add_row(str(row.subject_id), row.rule, str(row.status_a), str(row.status_b), _short(row.limit_a), _short(row.limit_b))
+    out.print(table)
+    if len(differences) > 200:
+        out.print(f"… {len(differences) - 200} more (use --json or --out)", markup=False)
+
+
+def _short(value) -> str:
+    return "—" if value is None or value != value else f"{value:g}"
+
+
+@app.command("map")
+@handle_errors
+def map_command(
+    results: Annotated[Path, typer.Argument(help="A GeoPackage written by `landtool check --out`.")],
+    map_path: Annotated[Optional[Path], typer.Option("--out", "--map", help="HTML file to write (default: next to the GeoPackage).")] = None,
+    lang: LangOpt = Lang.zh,
+    basemap: BasemapOpt = None,
+    tianditu_key: TiandituOpt = None,
+) -> None:
+    """Draw the map of an earlier run from its GeoPackage."""
+    from landtool.maps import write_map
+    from landtool.output import read_geopackage
+
+    map_path = map_path or results.with_suffix(".html")
+    _check_outputs(None, map_path)
+    result = read_geopackage(results)
+    write_map(result, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
+    err.print(f"landtool: wrote {map_path}", markup=False)
 
 
 class _nullcontext:

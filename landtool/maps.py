@@ -104,6 +104,7 @@ _LAYER_LABELS = {
         "fringe": "零星地块申请",
         "fringe_candidates": "零星地块候选",
         "issues": "数据质量",
+        "compare": "政策对比（结论变化）",
     },
     "en": {
         "zones": "Zones",
@@ -114,6 +115,7 @@ _LAYER_LABELS = {
         "fringe": "Fringe applications",
         "fringe_candidates": "Fringe candidates",
         "issues": "Data quality",
+        "compare": "Policy comparison (changed verdicts)",
     },
 }
 
@@ -360,6 +362,7 @@ _LAYER_COLUMNS = {
     "merge_groups": ["group_id", "parcel_ids", "area_m2", "area_mu", "transferee_grade", "status"],
     "fringe": ["fringe_id", "host_parcel_id", "parcel_id", "area_m2", "area_mu", "status"],
     "fringe_candidates": ["fringe_id", "host_parcel_id", "parcel_id", "area_m2", "area_mu", "status"],
+    "compare": ["parcel_id", "owner", "compared", "changes", "detail"],
 }
 _MAX_COLUMNS = 12
 
@@ -375,6 +378,7 @@ _LAYER_STYLES = {
     "fringe": {"color": "#ad1457", "weight": 2, "fillOpacity": 0.25},
     "fringe_candidates": {"color": "#ad1457", "weight": 1.5, "dashArray": "4 3", "fillOpacity": 0.1},
     "issues": {"color": "#e65100", "weight": 2, "dashArray": "3 3", "fillColor": "#ffb74d", "fillOpacity": 0.2},
+    "compare": {"color": "#4a148c", "weight": 2.5, "fillColor": "#ce93d8", "fillOpacity": 0.35},
 }
 _DEFAULT_STYLE = {"color": "#37474f", "weight": 1, "fillOpacity": 0.15}
 
