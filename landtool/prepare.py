@@ -34,6 +34,22 @@ ZONE_TYPES = (
     "relocation_plan",
     "height_limit",
 )
+#: Chinese names of the zone types (SCHEMA.md), accepted as zone_type values.
+ZONE_ALIASES = {
+    "经济开发区": "development_zone",
+    "开发区": "development_zone",
+    "创业创新园": "development_zone",
+    "产业园区": "development_zone",
+    "工业园区": "development_zone",
+    "市级产业功能区": "municipal_industrial_zone",
+    "工业用地控制线": "control_line",
+    "控制线": "control_line",
+    "规划调整为非工业": "non_industrial_plan",
+    "近期征收拆迁计划": "expropriation_plan",
+    "近期搬迁改造": "relocation_plan",
+    "限高": "height_limit",
+    "机场净空": "height_limit",
+}
 #: Building uses that count as admin-office and living-service floor area.
 FACILITY_USES = ("office", "living", "行政办公", "生活服务", "办公", "宿舍", "生活")
 #: Land-use values read as industrial land (GB/T 21010 0601, GB 50137 M, text).
@@ -302,7 +318,8 @@ def _add_zones(prep: Prepared, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFram
     if zones is None:
         return
     z = _clean_polygons(prep, _to_crs(zones, prep.crs), "zones")
-    z = z.assign(zone_type=z["zone_type"].astype(str).str.strip())
+    types = z["zone_type"].astype(str).str.strip()
+    z = z.assign(zone_type=types.map(lambda t: ZONE_ALIASES.get(t, t.lower())))
     unknown = sorted(set(z["zone_type"]) - set(ZONE_TYPES))
     if unknown:
         msg = f"zones: unknown zone_type {', '.join(map(repr, unknown))}; allowed: {', '.join(ZONE_TYPES)}"
