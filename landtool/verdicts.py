@@ -8,6 +8,7 @@ clause, the interpretation and one explanation sentence per row in the chosen la
 from __future__ import annotations
 
 from collections.abc import Mapping
+from string import Formatter
 from typing import Any
 
 import numpy as np
@@ -84,21 +85,33 @@ def verdict_frame(
         },
         index=range(n),
     )
-    context = pd.DataFrame({k: np.broadcast_to(np.asarray(v, dtype=object), (n,)) for k, v in (extra or {}).items()})
+    context = {k: np.broadcast_to(np.asarray(v, dtype=object), (n,)) for k, v in (extra or {}).items()}
+    columns = {**{c: frame[c].to_numpy() for c in frame.columns}, **context}
     reasons = np.broadcast_to(np.asarray(reason, dtype=object), (n,))
-    rows = pd.concat([frame, context], axis=1)
-    sentences = []
-    for reason_key, row in zip(reasons, rows.to_dict("records"), strict=True):
-        template = explain[reason_key][lang]
-        fields = {k: _fmt(v) for k, v in row.items()}
-        sentences.append(template.format(**fields))
+    sentences = _explain(reasons, columns, explain, lang)
     frame["explanation"] = sentences
     if rule.discretionary:
         frame.loc[frame["status"] == "fail", "explanation"] += DISCRETION[lang]
     frame["interpretation"] = rule.interpretation_text(lang) or None
     if "headroom" in context:
-        frame["headroom"] = context["headroom"].astype(float)
+        frame["headroom"] = np.asarray(context["headroom"], dtype=float)
     return frame[[*VERDICT_COLUMNS, *(["headroom"] if "headroom" in frame else [])]]
+
+
+def _explain(reasons: np.ndarray, columns: Mapping[str, np.ndarray], explain: Explain, lang: str) -> np.ndarray:
+    """One sentence per row: the template of the row's reason, filled from its columns.
+
+    Rows are formatted a reason at a time and only the fields a template names are
+    turned into text, so 50 000 parcels × a dozen rules stay fast.
+    """
+    sentences = np.empty(len(reasons), dtype=object)
+    for key in pd.unique(reasons):
+        rows = np.flatnonzero(reasons == key)
+        template = explain[key][lang]
+        names = sorted({name for _, name, _, _ in Formatter().parse(template) if name})
+        values = [[_fmt(v) for v in columns[name][rows]] for name in names]
+        sentences[rows] = [template.format(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)] if names else template
+    return sentences
 
 
 def not_in_policy(rule_id: str, pack_id: str, *, subject: str, subject_id, parcel_id, lang: str) -> pd.DataFrame:
