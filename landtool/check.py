@@ -11,6 +11,7 @@ This is the Python API that the CLI calls::
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,8 +27,12 @@ from landtool.io import FieldMap, canonicalize, load_field_map, read_layer, read
 from landtool.policy import Pack, load_pack
 from landtool.prepare import prepare
 from landtool.result import STATUS_ORDER, VERDICT_COLUMNS, CheckResult, family_of
-from landtool.rules import PARCEL_RULES
+from landtool.rules import AREA_RULES, PARCEL_RULES
 from landtool.rules.efficiency import in_survey_scope
+from landtool.rules.fringe import check_fringe
+from landtool.rules.landuse import height_limit_layers
+from landtool.rules.fringe import fringe_candidates as find_fringe_candidates
+from landtool.rules.transfers import check_merge, check_split
 from landtool.verdicts import not_in_policy
 
 __all__ = ["SAMPLE", "check", "sample_dir"]
@@ -45,7 +50,7 @@ SAMPLE = {
 }
 
 #: Columns of the prepared table that are working data, not output.
-_INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid")
+_INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid", "extra_height_source")
 
 Progress = Callable[[str], None]
 
@@ -108,6 +113,7 @@ def check(
     zones=None,
     facility_land=None,
     height_raster: str | None = None,
+    height_limit_raster: str | None = None,
     dsm: str | None = None,
     dem: str | None = None,
     split_plan=None,
@@ -119,6 +125,8 @@ def check(
     fields: str | Path | FieldMap | None = None,
     encoding: str | None = None,
     crs: str | None = None,
+    fringe_candidates: bool = False,
+    vacant=None,
     progress: Progress | None = None,
 ) -> CheckResult:
     """Check parcels against a policy pack.
@@ -132,6 +140,9 @@ def check(
         Optional layers, paths or GeoDataFrames; ``merge_plan`` may be a CSV.
     height_raster, dsm, dem
         An nDSM, or a DSM with its DEM, for building heights (m).
+    height_limit_raster
+        The highest allowed building top per cell (m above ground; e.g. an airport
+        clearance surface), compared per building on top of the pack's height limit.
     policy
         A bundled pack id, a path to a pack YAML, or a :class:`Pack`.
     as_of
@@ -142,6 +153,10 @@ def check(
     fields, encoding, crs
         The user's field mapping file, a forced text encoding, a CRS for layers
         that have none.
+    fringe_candidates, vacant
+        Also list, per enterprise parcel, the vacant or reserve parcels that could be
+        its fringe land (``fringe_candidates`` layer); ``vacant``: a layer of such
+        land, else parcels whose land use is vacant or reserve land.
     progress
         Called with a short message at each stage.
     """
@@ -184,22 +199,52 @@ def check(
     frame = prep.parcels
     frame["in_survey_scope"] = in_survey_scope(frame, pack.rule("efficiency.survey_scope"))
 
-    say(f"checking {len(frame)} parcels against {pack.id}")
-    parts = [_parcel_verdicts(frame, pack, rule_id, func, lang) for rule_id, func in PARCEL_RULES.items()]
+    layers = dict(prep.layers)
+    limits = height_limit_layers(frame, layers.get("buildings"), height_limit_raster=height_limit_raster)
+    frame["extra_height_max_m"] = limits["extra_limit_m"].to_numpy(float)
+    frame["extra_height_source"] = limits["extra_limit_source"].to_numpy(object)
 
-    proposals = {"split_plan": split_plan, "merge_plan": merge_plan, "fringe": fringe}
-    for name, source in proposals.items():
-        if source is not None:
-            reader.table(source, name) if name == "merge_plan" else reader.layer(source, name)
-            warnings.append(
-                f"{name}: read, not yet checked in this version (transfer and fringe rules come with the transfers issue)"
-                if lang == "en"
-                else f"{name}：已读取，本版本尚未检查（分割、合并及零星地块规则待后续版本）"
-            )
+    say(f"checking {len(frame)} parcels against {pack.id}")
+    inputs = {
+        "buildings": layers.get("buildings"),
+        "zones": layers.get("zones"),
+        "supplied_from": pack.issued,
+        "supplied_until": pack.valid_until,
+    }
+    parts = [_parcel_verdicts(frame, pack, rule_id, func, lang, inputs) for rule_id, func in PARCEL_RULES.items()]
+    for rule_id, func in AREA_RULES.items():
+        rule = pack.rule(rule_id)
+        if rule is not None:
+            parts.append(func(frame, rule, pack.id, lang=lang))
+        else:
+            years = sorted({str(d.year) for d in frame["supply_date"].dropna()}) or [None]
+            parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years), lang=lang))
+
+    issues = [prep.issues_layer()]
+    split = reader.layer(split_plan, "split_plan")
+    if split is not None:
+        say("checking the split plan")
+        rows, layers["split_pieces"], found = check_split(
+            _to(split, prep.crs), frame, pack, lang=lang, buildings=layers.get("buildings"), facility_land=layers.get("facility_land")
+        )
+        parts.append(rows)
+        issues.append(found)
+    merge = reader.table(merge_plan, "merge_plan")
+    if merge is not None:
+        say("checking the merge plan")
+        rows, layers["merge_groups"] = check_merge(merge, frame, pack, lang=lang, as_of=as_of)
+        parts.append(rows)
+    applications = reader.layer(fringe, "fringe")
+    if applications is not None:
+        say("checking fringe-land applications")
+        rows, layers["fringe"] = check_fringe(_to(applications, prep.crs), frame, pack, lang=lang)
+        parts.append(rows)
+    if fringe_candidates:
+        say("looking for fringe-land candidates")
+        layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=_to(reader.layer(vacant, "parcels"), prep.crs) if vacant else None)
 
     verdicts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VERDICT_COLUMNS)
-    layers = dict(prep.layers)
-    layers["issues"] = prep.issues_layer()
+    layers["issues"] = pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True)
     parcels_layer = _parcels_layer(frame, verdicts, pack)
     say("done")
     return CheckResult(
@@ -213,13 +258,19 @@ def check(
     )
 
 
-def _parcel_verdicts(frame: pd.DataFrame, pack: Pack, rule_id: str, func, lang: str) -> pd.DataFrame:
+def _to(layer: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """A proposal layer in the working CRS."""
+    return layer if layer.crs == crs else layer.to_crs(crs)
+
+
+def _parcel_verdicts(frame: pd.DataFrame, pack: Pack, rule_id: str, func, lang: str, inputs: dict) -> pd.DataFrame:
     rule = pack.rule(rule_id)
     if rule is None:
         return not_in_policy(
             rule_id, pack.id, subject="parcel", subject_id=frame["parcel_id"], parcel_id=frame["parcel_id"], lang=lang
         )
-    return func(frame, rule, pack.id, lang=lang)
+    wanted = inspect.signature(func).parameters
+    return func(frame, rule, pack.id, lang=lang, **{k: v for k, v in inputs.items() if k in wanted})
 
 
 def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) -> gpd.GeoDataFrame:

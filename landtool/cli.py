@@ -80,11 +80,15 @@ BuildingsOpt = Annotated[PathOpt, typer.Option(help="Buildings layer (幢): floo
 ZonesOpt = Annotated[PathOpt, typer.Option(help="Zones layer: development_zone, municipal_industrial_zone, control_line, …")]
 FacilityOpt = Annotated[PathOpt, typer.Option("--facility-land", help="Admin-office and living-service land (配套用地) layer.")]
 HeightRasterOpt = Annotated[PathOpt, typer.Option("--height-raster", help="Building-height raster (nDSM, metres above ground).")]
+HeightLimitOpt = Annotated[PathOpt, typer.Option("--height-limit-raster", help="Highest allowed building top per cell (m above ground), e.g. airport clearance.")]
 DsmOpt = Annotated[PathOpt, typer.Option(help="Digital surface model; with --dem gives heights as DSM − DEM.")]
 DemOpt = Annotated[PathOpt, typer.Option(help="Digital elevation model (ground), with --dsm.")]
 SplitOpt = Annotated[PathOpt, typer.Option("--split-plan", help="Split-transfer proposal: pieces with parcel_id, piece_id.")]
 MergeOpt = Annotated[PathOpt, typer.Option("--merge-plan", help="Merge-transfer proposal: CSV or layer of group_id, parcel_id.")]
 FringeOpt = Annotated[PathOpt, typer.Option(help="Fringe-land applications: fringe_id, host_parcel_id.")]
+PolicyOpt = Annotated[str, typer.Option(help="Policy pack id (see `landtool policies`) or path to a pack .yaml.")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")]
+VacantOpt = Annotated[PathOpt, typer.Option(help="Layer of vacant / reserve land for fringe candidates (default: parcels whose land use is 空闲地, 储备地 …).")]
 LangOpt = Annotated[Lang, typer.Option(help="Language of explanations and labels.")]
 FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names to landtool's.")]
 EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")]
@@ -124,16 +128,19 @@ def check(
     zones: ZonesOpt = None,
     facility_land: FacilityOpt = None,
     height_raster: HeightRasterOpt = None,
+    height_limit_raster: HeightLimitOpt = None,
     dsm: DsmOpt = None,
     dem: DemOpt = None,
     split_plan: SplitOpt = None,
     merge_plan: MergeOpt = None,
     fringe: FringeOpt = None,
-    policy: Annotated[str, typer.Option(help="Policy pack id (see `landtool policies`) or path to a pack .yaml.")] = "tiantai",
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")] = None,
+    policy: PolicyOpt = "tiantai",
+    as_of: AsOfOpt = None,
     out_path: OutOpt = None,
     map_path: MapOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts to stdout as a JSON list.")] = False,
+    fringe_candidates: Annotated[bool, typer.Option("--fringe-candidates", help="Also list fringe-land candidates (fringe_candidates layer).")] = False,
+    vacant: VacantOpt = None,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
     encoding: EncodingOpt = None,
@@ -155,6 +162,7 @@ def check(
             zones=zones,
             facility_land=facility_land,
             height_raster=height_raster,
+            height_limit_raster=height_limit_raster,
             dsm=dsm,
             dem=dem,
             split_plan=split_plan,
@@ -166,6 +174,8 @@ def check(
             fields=fields,
             encoding=encoding,
             crs=crs,
+            fringe_candidates=fringe_candidates or vacant is not None,
+            vacant=vacant,
             progress=progress,
         )
         _warn(result)
@@ -197,6 +207,7 @@ def compare(
     zones: ZonesOpt = None,
     facility_land: FacilityOpt = None,
     height_raster: HeightRasterOpt = None,
+    height_limit_raster: HeightLimitOpt = None,
     dsm: DsmOpt = None,
     dem: DemOpt = None,
     split_plan: SplitOpt = None,
@@ -225,7 +236,8 @@ def compare(
     runs = [(p, d) for p in policy for d in dates]
     _check_outputs(out_path, map_path)
     spinner, progress = _progress(as_json)
-    inputs = dict(buildings=buildings, zones=zones, facility_land=facility_land, height_raster=height_raster, dsm=dsm, dem=dem,
+    inputs = dict(buildings=buildings, zones=zones, facility_land=facility_land, height_raster=height_raster,
+                  height_limit_raster=height_limit_raster, dsm=dsm, dem=dem,
                   split_plan=split_plan, merge_plan=merge_plan, fringe=fringe, lang=lang.value, fields=fields, encoding=encoding, crs=crs)
     with spinner:
         a, b = (run_check(parcels, policy=p, as_of=d, progress=progress, **inputs) for p, d in runs)
@@ -252,6 +264,46 @@ def compare(
     out.print(table)
     if len(differences) > 200:
         out.print(f"… {len(differences) - 200} more (use --json or --out)", markup=False)
+
+
+@app.command("fringe-candidates")
+@handle_errors
+def fringe_candidates_command(
+    parcels: ParcelsArg = None,
+    vacant: VacantOpt = None,
+    policy: PolicyOpt = "tiantai",
+    as_of: AsOfOpt = None,
+    out_path: OutOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the candidates to stdout as a JSON list.")] = False,
+    lang: LangOpt = Lang.zh,
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """List, per enterprise parcel, adjacent vacant or reserve land that fits the pack's fringe caps."""
+    from landtool.check import check as run_check
+    from landtool.output import verdicts_json, write_geopackage
+
+    _check_outputs(out_path, None)
+    spinner, progress = _progress(as_json)
+    with spinner:
+        result = run_check(parcels, policy=policy, as_of=as_of, lang=lang.value, fields=fields, encoding=encoding, crs=crs,
+                           fringe_candidates=True, vacant=vacant, progress=progress)
+        _warn(result)
+        layer = result.layers["fringe_candidates"]
+        if out_path is not None:
+            write_geopackage(result, out_path)
+            err.print(f"landtool: wrote {out_path}", markup=False)
+    if as_json:
+        sys.stdout.write(verdicts_json(layer.drop(columns=layer.geometry.name)) + "\n")
+        return
+    table = Table(title=f"{result.pack.id}: {len(layer)} fringe-land candidate(s)", title_justify="left")
+    shown = [c for c in ("host_parcel_id", "candidate_ids", "area_m2", "area_mu", "cap_m2", "remaining_m2") if c in layer]
+    for column in shown:
+        table.add_column(column)
+    for row in layer[shown].head(200).itertuples(index=False):
+        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+    out.print(table)
 
 
 def _short(value) -> str:

@@ -52,7 +52,7 @@ def test_gpkg_output(parcels_file, tmp_path):
     parcels = pyogrio.read_dataframe(out, layer="parcels")
     assert parcels.set_index("parcel_id").loc["A", ["area_m2", "area_mu", "far", "status_indicator", "status"]].tolist() == [10_000.0, 15.0, 1.2, "fail", "fail"]
     verdicts = pyogrio.read_dataframe(out, layer="verdicts")
-    assert len(verdicts) == 2 * 9  # two parcels × the nine parcel rules of this version
+    assert len(verdicts) == 2 * 17 + 1  # two parcels × the 17 parcel rules, and one supply-year row
     assert not list(out.parent.glob(".result*"))  # no temporary file left behind
 
 

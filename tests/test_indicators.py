@@ -6,6 +6,7 @@ Every parcel is a 10 000 m² square, so FAR = floor area / 10 000 and a floor ar
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import landtool
@@ -160,3 +161,29 @@ def _footprint(bounds, area):
     import shapely
 
     return shapely.box(bounds.minx, bounds.miny, bounds.minx + 100.0, bounds.miny + area / 100.0)
+
+
+# --------------------------------------------------------------------------- extra height limits
+
+
+def limit_zone(height_max_m):
+    return frame([{"zone_id": "H", "zone_type": "height_limit", "height_max_m": height_max_m, "geometry": rect(-10, -10, 150, 150)}])
+
+
+@pytest.mark.parametrize(
+    ("policy", "zone_limit", "height", "status", "limit"),
+    [
+        ("tiantai", 20.0, 20.0, "pass", 20.0),  # airport clearance 20 m is stricter than 24 m
+        ("tiantai", 20.0, 20.01, "fail", 20.0),
+        ("tiantai", 30.0, 24.01, "fail", 24.0),  # a laxer zone does not lift the pack's 24 m
+    ],
+)
+def test_height_limit_zones_bind_where_stricter(policy, zone_limit, height, status, limit, verdict):
+    v = verdict(run([{"id": "P", "height_m": height}], policy, zones=limit_zone(zone_limit)), "P", "indicator.height_max")
+    assert (v["status"], v["limit"]) == (status, limit)
+
+
+def test_height_limit_zone_applies_where_the_pack_sets_none(verdict):
+    zones = pd.concat([limit_zone(30.0), frame([{"zone_id": "M", "zone_type": "municipal_industrial_zone", "geometry": rect(-10, -10, 150, 150)}])])
+    v = verdict(run([{"id": "P", "height_m": 30.01}], "yuhuan", zones=zones), "P", "indicator.height_max")
+    assert (v["status"], v["limit"]) == ("fail", 30.0)

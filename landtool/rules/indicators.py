@@ -51,6 +51,7 @@ SOURCES = {
     "plan": ("规划条件", "planning-condition"),
     "pack": ("政策", "policy"),
     "standard_land": ("标准地放宽", "standard-land relaxed"),
+    "extra": ("限高区或净空", "height-limit zone or clearance"),
 }
 
 
@@ -74,6 +75,7 @@ def _limit_verdicts(
     needs: str,
     headroom_per_unit: np.ndarray | float,
     pack_limit: np.ndarray | None = None,
+    extra_limit: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Shared logic of the three limit rules (see module docstring).
 
@@ -111,12 +113,18 @@ def _limit_verdicts(
     industrial = frame["is_industrial"].to_numpy(bool)
     unlimited = setting == "unlimited"
     no_plan = (setting == "plan") & ~has_plan
+    limit = np.where(unlimited | no_plan, np.nan, limit)
+    # Extra limits (height-limit zones, an airport clearance raster) bind where stricter.
+    extra = np.full(n, np.nan) if extra_limit is None else np.asarray(extra_limit, dtype=float)
+    has_extra = ~np.isnan(extra)
+    extra_binds = has_extra & (np.isnan(limit) | (extra < limit))
+    limit = np.where(extra_binds, extra, limit)
+    source[extra_binds] = "extra"
     no_value = np.isnan(measured)
     ok = compare(measured, spec.op or "<=", limit, decimals=decimals)
-    conditions = [~industrial, unlimited, no_plan, no_value, ok]
-    status = np.select(conditions, ["not_applicable", "pass", "insufficient_data", "insufficient_data", "pass"], "fail")
-    reason = np.select(conditions, ["not_industrial", "unlimited", "no_plan", "no_value", "pass"], "fail")
-    limit = np.where(unlimited | no_plan, np.nan, limit)
+    conditions = [~industrial, unlimited & ~has_extra, no_plan & ~has_extra, no_value, no_plan & ok, ok]
+    status = np.select(conditions, ["not_applicable", "pass", "insufficient_data", "insufficient_data", "insufficient_data", "pass"], "fail")
+    reason = np.select(conditions, ["not_industrial", "unlimited", "no_plan", "no_value", "no_plan", "pass"], "fail")
     headroom = (np.round(limit, decimals) - np.round(measured, decimals)) * headroom_per_unit
     zh_src = [SOURCES[s][0] for s in source]
     en_src = [SOURCES[s][1] for s in source]
@@ -168,7 +176,12 @@ def far_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.D
 
 
 def height_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
-    """``indicator.height_max``: the tallest building's height on the parcel (m)."""
+    """``indicator.height_max``: the tallest building's height on the parcel (m).
+
+    Extra limits (``extra_height_max_m``: ``height_limit`` zones, a height-limit raster
+    such as an airport clearance surface; taizhou 二（四） "应满足机场净空保护…") bind on
+    top of the pack's limit wherever they are stricter.
+    """
     return _limit_verdicts(
         frame,
         rule,
@@ -182,6 +195,7 @@ def height_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> p
         what=("建筑高度（米）", "building height (m)"),
         needs="height_m / buildings / --height-raster",
         headroom_per_unit=1.0,
+        extra_limit=frame["extra_height_max_m"].to_numpy(float) if "extra_height_max_m" in frame else None,
     )
 
 
