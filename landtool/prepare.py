@@ -126,7 +126,7 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
         reasons = shapely.is_valid_reason(geom[invalid])
         repaired = shapely.make_valid(geom[invalid], method="structure", keep_collapsed=False)
         # keep only the polygonal part of the repair
-        repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
+        repaired = np.array([polygonal_part(g) for g in repaired], dtype=object)
         prep.add_issues(layer, gdf[invalid], "repaired_geometry", reasons, geometry=geom[invalid])
         geom = geom.copy()
         geom[invalid] = repaired
@@ -137,7 +137,10 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
     return gdf
 
 
-def _polygonal(geom):
+def polygonal_part(geom):
+    """The polygonal part of a geometry (e.g. after make_valid), or an empty polygon."""
+    if geom is None:
+        return shapely.Polygon()
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
     parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]

@@ -17,7 +17,7 @@ import pandas as pd
 from landtool.policy import Rule
 from landtool.result import VERDICT_COLUMNS
 
-__all__ = ["Explain", "NOT_IN_POLICY", "not_in_policy", "verdict_frame"]
+__all__ = ["Explain", "NOT_IN_POLICY", "not_in_policy", "parcel_verdicts", "verdict_frame"]
 
 #: reason key → {"zh": template, "en": template}; templates use ``str.format`` fields
 #: taken from the row (value, limit, unit, and any extra columns passed in).
@@ -112,6 +112,11 @@ def _explain(reasons: np.ndarray, columns: Mapping[str, np.ndarray], explain: Ex
         values = [[_fmt(v) for v in columns[name][rows]] for name in names]
         sentences[rows] = [template.format(**dict(zip(names, row, strict=True))) for row in zip(*values, strict=True)] if names else template
     return sentences
+
+
+def parcel_verdicts(frame: pd.DataFrame, rule: Rule, pack_id: str, **kwargs) -> pd.DataFrame:
+    """:func:`verdict_frame` for a parcel rule: one row per parcel of ``frame``."""
+    return verdict_frame(rule, pack_id, subject="parcel", subject_id=frame["parcel_id"], parcel_id=frame["parcel_id"], **kwargs)
 
 
 def not_in_policy(rule_id: str, pack_id: str, *, subject: str, subject_id, parcel_id, lang: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = ["benchmark", "grade_incentive", "in_survey_scope", "low_efficiency", "survey_scope"]
 
@@ -20,12 +20,10 @@ NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial lan
 
 
 def _verdicts(frame, rule, pack_id, lang, explain, status, reason, value, limit, unit, extra=None):
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=explain,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = ["land_share"]
 
@@ -85,12 +85,10 @@ def land_share(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> p
     status = np.select(conditions, ["not_applicable", "insufficient_data", "fail", "pass", "insufficient_data", "pass"], "fail")
     reason = np.select(conditions, ["not_industrial", "no_layer", "fail", "pass", "floor_missing", "pass"], "floor_fail")
     case = np.where(in_park, "park", np.where(leading, "leading", "base"))
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=EXPLAIN,

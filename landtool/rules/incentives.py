@@ -13,7 +13,7 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = ["fee_exempt_area"]
 
@@ -52,12 +52,10 @@ def fee_exempt_area(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str)
     ]
     status = np.select(conditions, ["not_applicable", "not_applicable", "insufficient_data", "not_applicable"], "pass")
     reason = np.select(conditions, ["not_industrial", "contract_far", "no_gfa", "none"], "exempt")
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=FEE_EXPLAIN,

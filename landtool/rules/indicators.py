@@ -16,7 +16,7 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = ["density_max", "far_max", "height_max"]
 
@@ -128,12 +128,10 @@ def _limit_verdicts(
     headroom = (np.round(limit, decimals) - np.round(measured, decimals)) * headroom_per_unit
     zh_src = [SOURCES[s][0] for s in source]
     en_src = [SOURCES[s][1] for s in source]
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=EXPLAIN,

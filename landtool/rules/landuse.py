@@ -33,7 +33,7 @@ import shapely
 from landtool.height import HeightRaster, _open, raster_heights
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = [
     "control_line",
@@ -66,12 +66,10 @@ def _in_zones(frame: pd.DataFrame, zone_types) -> np.ndarray:
 
 
 def _parcel_verdicts(frame, rule, pack_id, lang, explain, status, reason, value=np.nan, limit=np.nan, unit="", extra=None):
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=explain,

@@ -40,7 +40,7 @@ import pandas as pd
 from landtool.policy import Rule, compare
 from landtool.rules.landuse import renovation_applicant
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import verdict_frame
+from landtool.verdicts import parcel_verdicts
 
 __all__ = ["PRODUCTION_USES", "floor_tier_amounts", "rent_subsidy", "vertical_subsidy"]
 
@@ -237,12 +237,10 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: s
     ).to_numpy(object)
     value = np.where(status == "insufficient_data", np.nan, np.where(status == "pass", amount, 0.0))
     missing = np.where(np.isnan(before), "gfa_before_m2", np.where(np.isnan(after), "gfa_after_m2", "renovation_gfa_m2"))
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=VERTICAL_EXPLAIN,
@@ -340,12 +338,10 @@ def _vertical_expansion(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: 
     far_line_zh = np.where(failing_line == "industry_far", "行业容积率", "出让合同约定容积率（未约定的按1.1）")
     far_line_en = np.where(failing_line == "industry_far", "industry FAR", "contract FAR (1.1 where the contract is silent)")
     far_line = np.where(failing_line == "industry_far", industry, contract)
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=EXPANSION_EXPLAIN,
@@ -453,12 +449,10 @@ def rent_subsidy(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) ->
     status = np.select(
         [reason == "pass", np.isin(reason, ["no_investment", "no_grade"])], ["pass", "insufficient_data"], "not_applicable"
     )
-    return verdict_frame(
+    return parcel_verdicts(
+        frame,
         rule,
         pack_id,
-        subject="parcel",
-        subject_id=frame["parcel_id"],
-        parcel_id=frame["parcel_id"],
         status=status,
         reason=reason,
         explain=RENT_EXPLAIN,

@@ -34,8 +34,8 @@ from pyproj import CRS
 from landtool.errors import InputError
 from landtool.io import parse_bool
 from landtool.policy import Pack, Rule, compare
-from landtool.prepare import ISSUE_COLUMNS
-from landtool.result import STATUS_ORDER
+from landtool.prepare import ISSUE_COLUMNS, polygonal_part
+from landtool.result import STATUS_ORDER, worst_status
 from landtool.units import AREA_DECIMALS, M2_PER_MU, mu_to_m2
 from landtool.verdicts import DISCRETION, not_in_policy, verdict_frame
 
@@ -125,16 +125,6 @@ def _source_fid(frame: pd.DataFrame) -> np.ndarray:
     return np.arange(1, len(frame) + 1).astype(object)
 
 
-def _polygonal(geom):
-    """The polygonal part of a geometry (after make_valid), or an empty polygon."""
-    if geom is None:
-        return shapely.Polygon()
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
 def _clean(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(geometries, usable mask, repaired mask): invalid polygons repaired, the rest unusable."""
     geoms = np.asarray(geoms, dtype=object).copy()
@@ -146,10 +136,10 @@ def _clean(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     invalid = polygonal & ~np.asarray(shapely.is_valid(geoms), bool)
     if invalid.any():
         repaired = shapely.make_valid(geoms[invalid])
-        geoms[invalid] = [_polygonal(g) for g in repaired]
+        geoms[invalid] = [polygonal_part(g) for g in repaired]
     collections = polygonal & (shapely.get_type_id(geoms) == 7)
     if collections.any():
-        geoms[collections] = [_polygonal(g) for g in geoms[collections]]
+        geoms[collections] = [polygonal_part(g) for g in geoms[collections]]
     usable = polygonal.copy()
     usable[polygonal] = ~shapely.is_empty(geoms[polygonal])
     return geoms, usable, invalid
@@ -267,19 +257,13 @@ def _m2(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _worst(statuses: pd.Series) -> str:
-    if statuses.empty:
-        return "not_applicable"
-    return max(statuses, key=STATUS_ORDER.__getitem__)
-
-
 def _status_by(verdicts: pd.DataFrame, pack: Pack, key: str) -> pd.Series:
     """Worst status per ``key`` column over the requirement (non-info) verdicts."""
     if verdicts.empty:
         return pd.Series(dtype=object)
     kinds = verdicts["rule"].map(lambda r: pack.rules[r].kind if r in pack.rules else "requirement")
     counted = verdicts[kinds != "info"]
-    return counted.groupby(key)["status"].agg(_worst)
+    return counted.groupby(key)["status"].agg(worst_status)
 
 
 # --------------------------------------------------------------------------- shared boundaries
@@ -589,7 +573,7 @@ def check_split(
     layer["status_plan"] = pd.Series(parent).map(plan_status).fillna("not_applicable").to_numpy()
     std_true, _ = _flags(parent_rows, ["standard_land"])
     layer["standard_land"] = std_true[piece_plan]
-    layer["status"] = [_worst(pd.Series([a, b])) for a, b in zip(layer["status_min_piece_area"], layer["status_plan"], strict=True)]
+    layer["status"] = [worst_status(pd.Series([a, b])) for a, b in zip(layer["status_min_piece_area"], layer["status_plan"], strict=True)]
     out = gpd.GeoDataFrame(layer, geometry=gpd.GeoSeries(np.where(usable, geoms, None), crs=crs), crs=crs)
     return verdicts, out, _concat_issues(issues, crs)
 
