@@ -95,12 +95,15 @@ EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs 
 CrsOpt = Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the verdicts table and layers to this GeoPackage.")]
 MapOpt = Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")]
+ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a report: .xlsx (summary, failures, proposals, issues) or .csv (summary).")]
 BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
 TiandituOpt = Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")]
 
 
-def _check_outputs(out_path: Path | None, map_path: Path | None) -> None:
+def _check_outputs(out_path: Path | None, map_path: Path | None, report_path: Path | None = None) -> None:
     """Output paths are checked before the work starts, not after."""
+    if report_path is not None and report_path.suffix.lower() not in (".xlsx", ".csv"):
+        _fail(f"--report {report_path}: a report is .xlsx or .csv")
     if out_path is not None and out_path.suffix.lower() != ".gpkg":
         _fail(f"--out {out_path}: the output must be a GeoPackage (.gpkg)")
     if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
@@ -138,6 +141,7 @@ def check(
     as_of: AsOfOpt = None,
     out_path: OutOpt = None,
     map_path: MapOpt = None,
+    report_path: ReportOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts to stdout as a JSON list.")] = False,
     fringe_candidates: Annotated[bool, typer.Option("--fringe-candidates", help="Also list fringe-land candidates (fringe_candidates layer).")] = False,
     vacant: VacantOpt = None,
@@ -153,7 +157,7 @@ def check(
     from landtool.check import check as run_check
     from landtool.output import verdicts_json, write_geopackage
 
-    _check_outputs(out_path, map_path)
+    _check_outputs(out_path, map_path, report_path)
     spinner, progress = _progress(as_json)
     with spinner:
         result = run_check(
@@ -187,6 +191,11 @@ def check(
 
             write_map(result, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
             err.print(f"landtool: wrote {map_path}", markup=False)
+        if report_path is not None:
+            from landtool.report import write_report
+
+            write_report(result, report_path, lang=lang.value)
+            err.print(f"landtool: wrote {report_path}", markup=False)
     if as_json:
         sys.stdout.write(verdicts_json(result.verdicts) + "\n")
     else:

@@ -54,6 +54,8 @@ ZONE_ALIASES = {
 FACILITY_USES = ("office", "living", "行政办公", "生活服务", "办公", "宿舍", "生活")
 #: Land-use values read as industrial land (GB/T 21010 0601, GB 50137 M, text).
 INDUSTRIAL_PATTERN = r"工业|^0601|^M\d?$|industr"
+#: Land-use values read as vacant or government-held (reserve) land.
+VACANT_PATTERN = r"空闲|储备|空地|vacant|reserve"
 
 ISSUE_COLUMNS = ["layer", "feature_id", "source_fid", "problem", "detail", "value_m2", "geometry"]
 

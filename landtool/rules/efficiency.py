@@ -230,7 +230,10 @@ def benchmark(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd
 
 GRADE_EXPLAIN = {
     "not_industrial": NOT_INDUSTRIAL,
-    "missing": {"zh": "缺少总投资（investment_10k）", "en": "investment_10k missing"},
+    "missing": {
+        "zh": "无项目总投资（investment_10k），非激励申请项目",
+        "en": "no project investment (investment_10k): not an incentive applicant",
+    },
     "grade_a": {
         "zh": "总投资 {value} 万元 ≥ {limit} 万元：项目建设期间列入亩均评价A类",
         "en": "investment {value} ≥ {limit} (10k yuan): graded A during construction",
@@ -255,7 +258,8 @@ def grade_incentive(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str)
     is_a = compare(investment, a.op or ">=", a.number, decimals=RATIO_DECIMALS)
     is_not_d = compare(investment, not_d.op or ">=", not_d.number, decimals=RATIO_DECIMALS)
     conditions = [~frame["is_industrial"].to_numpy(bool), np.isnan(investment), is_a, is_not_d]
-    status = np.select(conditions, ["not_applicable", "insufficient_data", "pass", "pass"], "not_applicable")
+    # Like the subsidies: a parcel without a project investment is not an applicant.
+    status = np.select(conditions, ["not_applicable", "not_applicable", "pass", "pass"], "not_applicable")
     reason = np.select(conditions, ["not_industrial", "missing", "grade_a", "not_d"], "none")
     return _verdicts(
         frame, rule, pack_id, lang, GRADE_EXPLAIN, status, reason,

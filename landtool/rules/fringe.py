@@ -25,19 +25,18 @@ import pandas as pd
 import shapely
 
 from landtool.policy import Pack, Rule, compare
+from landtool.prepare import VACANT_PATTERN
 from landtool.result import STATUS_ORDER
 from landtool.rules.transfers import NOISE_M2, _clean, _rows_or_absent, _same_crs, _source_fid, _text_ids
 from landtool.units import AREA_DECIMALS, M2_PER_MU, RATIO_DECIMALS, mu_to_m2, ratio
 from landtool.verdicts import not_in_policy, verdict_frame
 
-__all__ = ["FRINGE_RULES", "HOST_RULES", "VACANT_PATTERN", "check_fringe", "fringe_candidates", "fringe_limits"]
+__all__ = ["FRINGE_RULES", "HOST_RULES", "check_fringe", "fringe_candidates", "fringe_limits"]
 
 #: Rules answered per fringe application.
 FRINGE_RULES = ("fringe.adjacent", "fringe.no_split")
 #: Rules answered per host parcel.
 HOST_RULES = ("fringe.area_cap", "fringe.intensity")
-#: Land-use texts of vacant or government-held (reserve) land: 空闲地, 储备地, 空地.
-VACANT_PATTERN = r"空闲|储备|空地"
 
 #: Columns of the ``fringe_candidates`` layer.
 CANDIDATE_COLUMNS = [

@@ -32,6 +32,7 @@ import shapely
 
 from landtool.height import HeightRaster, _open, raster_heights
 from landtool.policy import Rule, compare
+from landtool.prepare import VACANT_PATTERN
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
 from landtool.verdicts import parcel_verdicts
 
@@ -262,6 +263,10 @@ def control_line_balance(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, ru
 
 CONTROL_EXPLAIN = {
     "outside": {"zh": "不在工业用地控制线内，不适用", "en": "outside the industrial-land control line: does not apply"},
+    "vacant": {
+        "zh": "控制线内的空闲或储备土地（{land_use}），尚无用途改变",
+        "en": "vacant or reserve land ({land_use}) inside the control line: no change of use yet",
+    },
     "industrial": {
         "zh": "控制线内，保持工业用途",
         "en": "inside the control line and kept in industrial use",
@@ -326,9 +331,10 @@ def control_line(
         balanced[all_balanced.index] = all_balanced.to_numpy()
         joined = grouped["name"].agg(lambda s: "、".join(sorted(set(s))))
         names[joined.index] = joined.to_numpy()
-    conditions = [~inside, industrial, ~known, ~balanced]
-    reason = np.select(conditions, ["outside", "industrial", "no_balance", "unbalanced"], "balanced")
-    status = np.select([reason == "outside", np.isin(reason, ["industrial", "balanced"])], ["not_applicable", "pass"], "fail")
+    vacant = frame["land_use"].fillna("").astype(str).str.contains(VACANT_PATTERN, regex=True).to_numpy(bool)
+    conditions = [~inside, industrial, vacant, ~known, ~balanced]
+    reason = np.select(conditions, ["outside", "industrial", "vacant", "no_balance", "unbalanced"], "balanced")
+    status = np.select([np.isin(reason, ["outside", "vacant"]), np.isin(reason, ["industrial", "balanced"])], ["not_applicable", "pass"], "fail")
     limit = rule["balance_ratio_min"].number
     return _parcel_verdicts(
         frame, rule, pack_id, lang, CONTROL_EXPLAIN, status, reason,
