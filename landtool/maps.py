@@ -1247,7 +1247,7 @@ _APP_JS = r"""
     if (highlight) { map.removeLayer(highlight); highlight = null; }
     if (ll) highlight = L.polygon(ll, {renderer: renderer, interactive: false, fill: false, color: "#1565c0", weight: 3}).addTo(map);
     if (!latlng) latlng = ll ? L.latLngBounds(flatLL(ll)).getCenter() : map.getCenter();
-    LT.popup = L.popup({maxWidth: 640, minWidth: 300, maxHeight: 420, autoPanPadding: [30, 30]})
+    LT.popup = L.popup({maxWidth: 640, minWidth: 300, maxHeight: 420, autoPanPaddingTopLeft: [30, 130], autoPanPaddingBottomRight: [30, 30]})
       .setLatLng(latlng).setContent(parcelPopup(i)).openOn(map);
   }
   map.on("popupclose", function () { if (highlight) { map.removeLayer(highlight); highlight = null; } });
@@ -1308,7 +1308,7 @@ _APP_JS = r"""
     };
     group.on("add", group.lt_fill);
     group.on("click", function (e) {
-      L.popup({maxWidth: 480, maxHeight: 400}).setLatLng(e.latlng).setContent(layerPopup(spec, e.layer.lt_k)).openOn(map);
+      L.popup({maxWidth: 480, maxHeight: 400, autoPanPaddingTopLeft: [30, 130]}).setLatLng(e.latlng).setContent(layerPopup(spec, e.layer.lt_k)).openOn(map);
     });
     return group;
   }

@@ -25,7 +25,7 @@ def run(policy="tiantai", **fields):
 )
 def test_fee_exempt_area(fields, status, value, verdict):
     v = verdict(run(**fields), "P", "incentive.fee_exempt_area")
-    assert (v["status"], v["unit"]) == (status, "m2")
+    assert (v["status"], v["unit"], v["limit"]) == (status, "m2", 11_000.0)  # FAR 1.1 on 10 000 m²
     assert v["value"] == pytest.approx(value)
 
 

@@ -25,12 +25,12 @@ FEE_EXPLAIN = {
     },
     "no_gfa": {"zh": "缺少建筑面积，无法计算", "en": "floor area missing: cannot compute"},
     "none": {
-        "zh": "容积率 {far} 未超过 {limit}，无免收面积",
-        "en": "FAR {far} is not above {limit}: no exempt floor area",
+        "zh": "容积率 {far} 未超过 {far_threshold}，无免收面积",
+        "en": "FAR {far} is not above {far_threshold}: no exempt floor area",
     },
     "exempt": {
-        "zh": "合同未约定容积率，容积率 {far} 超过 {limit} 部分 {value} ㎡ 免收市政基础设施配套费",
-        "en": "no FAR in the contract: the {value} m² above FAR {limit} (FAR {far}) are exempt from the municipal infrastructure fee",
+        "zh": "合同未约定容积率，容积率 {far} 超过 {far_threshold}（{limit} ㎡）部分 {value} ㎡ 免收市政基础设施配套费",
+        "en": "no FAR in the contract: the {value} m² above FAR {far_threshold} ({limit} m²; FAR {far}) are exempt from the municipal infrastructure fee",
     },
 }
 
@@ -61,9 +61,9 @@ def fee_exempt_area(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str)
         explain=FEE_EXPLAIN,
         lang=lang,
         value=np.where(np.isnan(gfa), np.nan, exempt),
-        limit=threshold.number,
+        limit=np.round(threshold.number * area, AREA_DECIMALS),  # the floor area at FAR 1.1, m²
         unit="m2",
-        extra={"far": np.round(far, RATIO_DECIMALS), "contract_far": frame["contract_far"]},
+        extra={"far": np.round(far, RATIO_DECIMALS), "contract_far": frame["contract_far"], "far_threshold": threshold.number},
     )
 
 
