@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/landtool check --out maps/landtool.gpkg --map maps/landtool.html
+	$(BIN)/landtool check --as-of 2023-06-30 --out maps/landtool.gpkg --map maps/landtool.html --report maps/landtool.xlsx
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -22,6 +22,7 @@ from landtool import __version__
 from landtool.errors import InputError
 from landtool.policy import available_packs, load_pack
 from landtool.result import CheckResult
+from landtool.styles import layer_status_columns, write_layer_styles
 
 __all__ = ["atomic_path", "read_geopackage", "verdicts_json", "write_geopackage"]
 
@@ -84,6 +85,8 @@ def write_geopackage(result: CheckResult, path: str | Path, *, tables: dict[str,
             layer = layers.get(name)
             if layer is not None:
                 pyogrio.write_dataframe(_writable(layer), tmp, layer=name, driver="GPKG", promote_to_multi=True)
+        # QGIS opens the eligibility layers with the map's colours and labels.
+        write_layer_styles(tmp, layer_status_columns(result), lang=result.lang)
     return path
 
 

@@ -23,9 +23,11 @@ explanations stay in the language the check was run in. Files are written atomic
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import re
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +39,7 @@ from openpyxl.utils import get_column_letter
 
 from landtool import __version__
 from landtool.errors import InputError
-from landtool.maps import _RULE_NAMES, STATUS_COLORS
+from landtool.labels import RULE_NAMES, STATUS_COLORS
 from landtool.output import atomic_path
 from landtool.policy import RULE_IDS
 from landtool.result import STATUSES, CheckResult
@@ -207,6 +209,8 @@ _RULE_ORDER = {r: i for i, r in enumerate(RULE_IDS)}
 _EXCEL_MAX_ROWS = 1_048_576
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _WRAP = {"explanation"}
+#: Per workbook: (font, alignment, fill) → the style ids openpyxl registered for them.
+_STYLE_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
@@ -249,7 +253,7 @@ def summary_table(result: CheckResult) -> pd.DataFrame:
 def _summary_display(result: CheckResult, lang: str) -> pd.DataFrame:
     """The summary with rule names, translated kinds and a totals row, headers in ``lang``."""
     table = summary_table(result)
-    names = _RULE_NAMES[lang]
+    names = RULE_NAMES[lang]
     out = pd.DataFrame(
         {
             "rule": table["rule"],
@@ -298,7 +302,9 @@ def _workbook(result: CheckResult, lang: str) -> Workbook:
     wb = Workbook(write_only=True)
     _summary_sheet(wb.create_sheet(sheets["summary"]), result, lang)
 
-    verdicts = _verdict_rows(result, lang)
+    subjects = [s for group in PROPOSAL_SUBJECTS.values() for s in group]
+    shown = result.verdicts["status"].eq("fail") | result.verdicts["subject"].isin(subjects)
+    verdicts = _verdict_rows(result, result.verdicts[shown], lang)
     failures = verdicts[verdicts["_status"] == "fail"]
     _table_sheet(wb.create_sheet(sheets["failures"]), _visible(failures), lang)
     for key, subjects in PROPOSAL_SUBJECTS.items():
@@ -314,10 +320,11 @@ def _workbook(result: CheckResult, lang: str) -> Workbook:
     return wb
 
 
-def _verdict_rows(result: CheckResult, lang: str) -> pd.DataFrame:
-    """Verdicts sorted for reading (subject type, parcel, subject, rule), with rule names,
-    kinds and translated statuses, subjects and units; ``_status``/``_subject`` keep the codes."""
-    v = result.verdicts.copy()
+def _verdict_rows(result: CheckResult, verdicts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``verdicts`` sorted for reading (subject type, parcel, subject, rule), with rule
+    names, kinds and translated statuses, subjects and units; ``_status``/``_subject``
+    keep the codes."""
+    v = verdicts.copy()
     if "headroom" not in v:
         v["headroom"] = np.nan
     v["_status"] = v["status"]
@@ -332,7 +339,7 @@ def _verdict_rows(result: CheckResult, lang: str) -> pd.DataFrame:
         index=v.index,
     )
     v = v.loc[order.sort_values(["s", "p", "i", "r"], kind="stable").index].reset_index(drop=True)
-    v["rule_name"] = v["rule"].map(lambda r: _RULE_NAMES[lang].get(r, ""))
+    v["rule_name"] = v["rule"].map(lambda r: RULE_NAMES[lang].get(r, ""))
     v["kind"] = v["rule"].map(lambda r: _KINDS[lang].get(_kind(result, r), _kind(result, r)))
     v["status"] = v["status"].map(lambda s: STATUS_LABELS[lang].get(s, s))
     v["subject"] = v["subject"].map(lambda s: _SUBJECTS[lang].get(s, s))
@@ -417,12 +424,23 @@ def _cell(ws, value, font: Font | None = None, alignment: Alignment | None = Non
     cell = WriteOnlyCell(ws, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # text, never a formula
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    if fill is not None:
-        cell.fill = fill
+    if font is None and alignment is None and fill is None:
+        return cell
+    # Registering a style with the workbook is slow; do it once per combination and
+    # copy the resulting style ids (a county has 100 000s of styled cells).
+    cache = _STYLE_CACHE.setdefault(ws.parent, {})
+    key = (font, alignment, fill)
+    template = cache.get(key)
+    if template is None:
+        if font is not None:
+            cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        if fill is not None:
+            cell.fill = fill
+        cache[key] = copy.copy(cell._style)
+    else:
+        cell._style = copy.copy(template)
     return cell
 
 

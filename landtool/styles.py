@@ -28,7 +28,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from landtool.errors import InputError
-from landtool.maps import _FAMILY_LABELS, _RULE_NAMES, STATUS_COLORS
+from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS
 from landtool.result import STATUSES
 
 __all__ = ["ID_FIELDS", "layer_status_columns", "status_qml", "write_layer_styles"]
@@ -196,11 +196,11 @@ def status_qml(attr: str = "status", *, label_field: str | None = None, lang: st
 def _column_label(layer: str, column: str, lang: str) -> str:
     """``status_indicator`` → 技术经济指标; ``status_min_piece_area`` on split pieces → 分割后最小面积."""
     suffix = column.removeprefix("status_")
-    if suffix in _FAMILY_LABELS[lang]:
-        return _FAMILY_LABELS[lang][suffix]
+    if suffix in FAMILY_LABELS[lang]:
+        return FAMILY_LABELS[lang][suffix]
     family = _LAYER_FAMILY.get(layer)
-    if family and f"{family}.{suffix}" in _RULE_NAMES[lang]:
-        return _RULE_NAMES[lang][f"{family}.{suffix}"]
+    if family and f"{family}.{suffix}" in RULE_NAMES[lang]:
+        return RULE_NAMES[lang][f"{family}.{suffix}"]
     return _EXTRA_LABELS[lang].get(suffix, column)
 
 
