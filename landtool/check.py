@@ -215,7 +215,7 @@ def check(
     for rule_id, func in AREA_RULES.items():
         rule = pack.rule(rule_id)
         if rule is not None:
-            parts.append(func(frame, rule, pack.id, lang=lang))
+            parts.append(_call(func, frame, rule, pack.id, lang, inputs))
         else:
             years = sorted({str(d.year) for d in frame["supply_date"].dropna()}) or [None]
             parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years), lang=lang))
@@ -269,8 +269,13 @@ def _parcel_verdicts(frame: pd.DataFrame, pack: Pack, rule_id: str, func, lang: 
         return not_in_policy(
             rule_id, pack.id, subject="parcel", subject_id=frame["parcel_id"], parcel_id=frame["parcel_id"], lang=lang
         )
+    return _call(func, frame, rule, pack.id, lang, inputs)
+
+
+def _call(func, frame: pd.DataFrame, rule, pack_id: str, lang: str, inputs: dict) -> pd.DataFrame:
+    """Run a rule with the inputs it declares as keyword arguments."""
     wanted = inspect.signature(func).parameters
-    return func(frame, rule, pack.id, lang=lang, **{k: v for k, v in inputs.items() if k in wanted})
+    return func(frame, rule, pack_id, lang=lang, **{k: v for k, v in inputs.items() if k in wanted})
 
 
 def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) -> gpd.GeoDataFrame:

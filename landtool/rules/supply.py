@@ -12,6 +12,8 @@ parcel as non-industrial, or misses it counting them all as industrial; otherwis
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -24,6 +26,10 @@ from landtool.verdicts import verdict_frame
 __all__ = ["industrial_share"]
 
 EXPLAIN = {
+    "outside": {
+        "zh": "{year} 年不在本政策施行期内（工业用地占比 {value}），不适用",
+        "en": "{year} lies outside the policy's period (industrial share {value}): does not apply",
+    },
     "none": {
         "zh": "没有带出让日期（supply_date）的宗地，无法按年计算",
         "en": "no parcel has a supply_date: no yearly share to compute",
@@ -43,11 +49,21 @@ EXPLAIN = {
 }
 
 
-def industrial_share(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
+def industrial_share(
+    frame: pd.DataFrame,
+    rule: Rule,
+    pack_id: str,
+    *,
+    lang: str,
+    supplied_from: dt.date | None = None,
+    supplied_until: dt.date | None = None,
+) -> pd.DataFrame:
     """``supply.industrial_share``: per supply year, industrial area / all supplied area.
 
     One verdict per year (``subject`` ``supply_year``, ``subject_id`` the year as text,
     ``parcel_id`` None); ``value`` is the share (ratio), areas are the measured ones.
+    Years wholly outside ``supplied_from`` .. ``supplied_until`` (the pack's issue date
+    and validity end) are ``not_applicable``: the policy did not govern them.
     """
     period = rule.value("period", "year")
     if period != "year":
@@ -83,8 +99,14 @@ def industrial_share(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str
     op = p.op or ">="
     low_ok = compare(share, op, p.number, decimals=RATIO_DECIMALS)
     high_ok = compare(share_high, op, p.number, decimals=RATIO_DECIMALS)
-    reason = np.select([low_ok, ~high_ok], ["pass", "fail"], "unknown")
-    status = np.where(reason == "unknown", "insufficient_data", reason)
+    year = table.index.to_numpy(int)
+    governed = np.ones(len(year), bool)
+    if supplied_from is not None:
+        governed &= year >= supplied_from.year
+    if supplied_until is not None:
+        governed &= year <= supplied_until.year
+    reason = np.select([~governed, low_ok, ~high_ok], ["outside", "pass", "fail"], "unknown")
+    status = np.select([reason == "outside", reason == "unknown"], ["not_applicable", "insufficient_data"], reason)
     years = table.index.astype(str).to_numpy(object)
     return verdict_frame(
         rule,
