@@ -1888,7 +1888,7 @@ class Report:
             gfa = P[i].a.get("gfa_after_m2") or m[i]["gfa"]
             val = max(0.0, round(gfa - 1.1 * m[i]["area"], 2))
             note = {"pass": "exempt floor area = 总建筑面积 − 1.1 × area", "not_applicable": "FAR not above 1.1" if role == "FAR_OUT_EXACT" else "出让合同约定容积率 1.8 given"}[st]
-            par("FEE_" + role, role, "incentive.fee_exempt_area", st, val if st == "pass" else 0.0, 1.1, note)
+            par("FEE_" + role, role, "incentive.fee_exempt_area", st, val if st == "pass" else 0.0, round(1.1 * m[i]["area"], 2), note)  # limit: the floor area at FAR 1.1, m²
         # ---- 7. facility share
         for role, st, lim, note in (
             ("FAC_OUT_5", "pass", 0.07, "outside the parks"),
