@@ -35,6 +35,8 @@ def test_designed_case(results, case):
         # raster heights carry ±0.3 m of roof noise in the sample
         tolerance = 0.5 if case["rule"] == "indicator.height_max" else 0.01
         assert row["value"] == pytest.approx(case["value"], abs=tolerance), case["case"]
+    if not (isinstance(case["limit"], float) and math.isnan(case["limit"])):
+        assert row["limit"] == pytest.approx(case["limit"], abs=0.005), case["case"]
 
 
 @pytest.mark.parametrize("pack", ["taizhou", "tiantai", "yuhuan", "shengzhou"])
