@@ -94,7 +94,9 @@ def verdict_frame(
         frame.loc[frame["status"] == "fail", "explanation"] += DISCRETION[lang]
     frame["interpretation"] = rule.interpretation_text(lang) or None
     if "headroom" in context:
-        frame["headroom"] = np.asarray(context["headroom"], dtype=float)
+        # headroom only means something where the limit was actually applied
+        decided = frame["status"].isin(["pass", "fail"]).to_numpy()
+        frame["headroom"] = np.where(decided, np.asarray(context["headroom"], dtype=float), np.nan)
     return frame[[*VERDICT_COLUMNS, *(["headroom"] if "headroom" in frame else [])]]
 
 
