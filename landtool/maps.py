@@ -1,6 +1,7 @@
 """The HTML map of a check: one self-contained, offline file officials open in a browser.
 
-The page inlines Leaflet 1.9.3 and jQuery from the XStatic packages (no CDN), so it
+The page inlines Leaflet 1.9.3 from the XStatic-Leaflet package (no CDN; the page's own
+script needs no jQuery), so it
 opens on intranet PCs without internet access. Parcels are drawn on a canvas; the
 data travel as one compact JSON document (delta-encoded integer micro-degree
 coordinates, column-oriented attributes and verdicts) that a small inline script
@@ -286,7 +287,7 @@ def build_map(result, *, lang: str = "zh", basemap: str | None = None, tianditu_
         ``tianditu_key``). Any ``http(s)://…{z}/{x}/{y}…`` template: an XYZ tile
         server, e.g. on the intranet.
 
-    The map is self-contained: Leaflet and jQuery are inlined, and the only
+    The map is self-contained: Leaflet is inlined, and the only
     network reference is the basemap's tile URL, if one was asked for.
     """
     if lang not in _UI:
@@ -335,7 +336,7 @@ def build_map(result, *, lang: str = "zh", basemap: str | None = None, tianditu_
         zoom_snap=0.25,
     )
     # No CDN: drop folium's default links (bootstrap, font-awesome, awesome-markers …)
-    # for this instance; Leaflet and jQuery are inlined by _LandtoolMap.
+    # for this instance; Leaflet is inlined by _LandtoolMap.
     fmap.default_js = []
     fmap.default_css = []
     figure = fmap.get_root()
@@ -443,11 +444,9 @@ def _inline_js(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _assets_html() -> str:
-    import xstatic.pkg.jquery as xjquery
     import xstatic.pkg.leaflet as xleaflet
 
     lroot = Path(xleaflet.BASE_DIR)
-    jroot = Path(xjquery.BASE_DIR)
     css = (lroot / "leaflet.css").read_text(encoding="utf-8")
     images = {}
     for png in sorted((lroot / "images").glob("*.png")):
@@ -455,7 +454,6 @@ def _assets_html() -> str:
         images[png.name] = uri
         css = css.replace(f"url(images/{png.name})", f'url("{uri}")')
     leaflet_js = _inline_js((lroot / "leaflet.js").read_text(encoding="utf-8"))
-    jquery_js = _inline_js((jroot / "jquery.min.js").read_text(encoding="utf-8"))
     icons = json.dumps(
         {
             "iconUrl": images.get("marker-icon.png", ""),
@@ -465,7 +463,7 @@ def _assets_html() -> str:
     )
     return (
         f"<style>{css}</style>\n<style>{_APP_CSS}</style>\n"
-        f"<script>{leaflet_js}</script>\n<script>{jquery_js}</script>\n"
+        f"<script>{leaflet_js}</script>\n"
         f"<script>L.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({icons});</script>\n"
     )
 
