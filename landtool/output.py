@@ -14,7 +14,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 

@@ -289,7 +289,6 @@ EXPANSION_EXPLAIN = {
 
 def _vertical_expansion(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
     area = frame["area_exact_m2"].to_numpy(float)
-    before = frame["gfa_before_m2"].to_numpy(float)
     after = frame["gfa_after_m2"].fillna(frame["gfa_m2"]).to_numpy(float)
     expansion = frame["renovation_gfa_m2"].fillna(frame["gfa_after_m2"] - frame["gfa_before_m2"]).to_numpy(float)
     expansion = np.round(expansion, AREA_DECIMALS)

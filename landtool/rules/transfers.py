@@ -35,7 +35,7 @@ from landtool.errors import InputError
 from landtool.io import parse_bool
 from landtool.policy import Pack, Rule, compare
 from landtool.prepare import ISSUE_COLUMNS, polygonal_part
-from landtool.result import STATUS_ORDER, worst_status
+from landtool.result import worst_status
 from landtool.units import AREA_DECIMALS, M2_PER_MU, mu_to_m2
 from landtool.verdicts import DISCRETION, not_in_policy, verdict_frame
 
