@@ -26,7 +26,18 @@ from landtool.styles import layer_status_columns, write_layer_styles
 __all__ = ["atomic_path", "read_geopackage", "verdicts_json", "write_geopackage"]
 
 #: Layers written to the GeoPackage when present, in this order.
-GPKG_LAYERS = ("parcels", "split_pieces", "merge_groups", "fringe", "fringe_candidates", "issues", "compare")
+GPKG_LAYERS = (
+    "parcels",
+    "buildings",
+    "zones",
+    "facility_land",
+    "split_pieces",
+    "merge_groups",
+    "fringe",
+    "fringe_candidates",
+    "issues",
+    "compare",
+)
 
 
 @contextmanager

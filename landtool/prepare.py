@@ -120,6 +120,11 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
     geom = gdf.geometry.to_numpy()
     kinds = shapely.get_type_id(geom)
     polygonal = np.isin(kinds, [3, 6, 7])  # Polygon, MultiPolygon, GeometryCollection (repairable)
+    if len(gdf) and not polygonal.any():
+        found = ", ".join(sorted(set(shapely.get_type_id(geom).astype(str))))
+        names = {"0": "Point", "1": "LineString", "2": "LinearRing", "4": "MultiPoint", "5": "MultiLineString"}
+        msg = f"{layer}: holds {', '.join(names.get(k, k) for k in found.split(', '))} geometries; the {layer} layer must be polygons"
+        raise InputError(msg)
     prep.add_issues(layer, gdf[~polygonal], "not_polygon", "geometry is not a polygon: not checked")
     gdf = gdf[polygonal].copy()
     geom = gdf.geometry.to_numpy()
@@ -200,6 +205,9 @@ def prepare(
         Relative difference between measured and registered area above which an
         ``area_mismatch`` issue is recorded (default 1 %).
     """
+    if parcels.empty:
+        msg = f"{label}: the parcels layer has no features"
+        raise InputError(msg)
     crs = working_crs(parcels)
     prep = Prepared(parcels=parcels, crs=crs)
     _check_ids(parcels, "parcel_id", label)

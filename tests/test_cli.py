@@ -118,3 +118,18 @@ def test_console_script_never_prints_a_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"landtool: error: {broken}")
+
+
+def test_every_input_layer_reaches_the_geopackage(tmp_path):
+    out = tmp_path / "sample.gpkg"
+    result = runner.invoke(app, ["check", "--out", str(out), "--as-of", "2023-06-30"])
+    assert result.exit_code == 0, result.stderr
+    layers = dict(pyogrio.list_layers(out))
+    for name in ("parcels", "buildings", "zones", "facility_land", "split_pieces", "merge_groups", "fringe", "issues", "verdicts", "run", "layer_styles"):
+        assert name in layers, name
+    # 868 sample buildings: one lies outside every parcel and is in issues instead
+    buildings = pyogrio.read_dataframe(out, layer="buildings", read_geometry=False)
+    issues = pyogrio.read_dataframe(out, layer="issues", read_geometry=False)
+    outside = issues[(issues["layer"] == "buildings") & (issues["problem"] == "outside_parcels")]
+    assert len(buildings) + len(outside) == 868
+    assert set(buildings["height_source"].dropna()) == {"buildings", "raster"}

@@ -80,3 +80,15 @@ def test_chinese_zone_type_names(verdict):
     zones = frame([{"zone_id": "Z", "zone_type": "经济开发区", "geometry": rect(-10, -10, 110, 110)}])
     # inside 天台's development zone the 标准地 limits apply: without planning limits, no verdict
     assert verdict(check(parcels, zones=zones), "A", "indicator.far_max")["status"] == "insufficient_data"
+
+
+def test_a_point_layer_is_not_parcels():
+    points = frame([{"parcel_id": "A", "geometry": shapely.Point(X0, Y0)}])
+    with pytest.raises(landtool.InputError, match="parcels: holds Point geometries; the parcels layer must be polygons"):
+        check(points)
+
+
+def test_an_empty_layer_is_an_error():
+    empty = frame([{"parcel_id": "A", "geometry": rect(0, 0, 1, 1)}]).iloc[:0]
+    with pytest.raises(landtool.InputError, match="the parcels layer has no features"):
+        check(empty)
