@@ -17,6 +17,7 @@ import pandas as pd
 import rasterio
 import shapely
 from rasterio.enums import Resampling
+from rasterio.features import rasterize
 from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window, from_bounds
 
@@ -115,20 +116,33 @@ def _read(src, window: Window) -> np.ma.MaskedArray:
     return np.ma.masked_invalid(data)
 
 
-def _statistic(values: np.ma.MaskedArray, geom, transform, source: HeightRaster) -> float:
-    rows, cols = values.shape
-    if rows == 0 or cols == 0:
-        return np.nan
-    # Cell boxes of the window, all at once, and the share of each inside the footprint.
+def _coverage(geom, shape: tuple[int, int], transform) -> np.ndarray:
+    """Share (0–1) of each cell of a window that lies inside ``geom``, per cell (raveled).
+
+    Only cells crossed by the footprint's boundary can be partly inside: their share is
+    computed exactly from the cell polygon; every other cell is wholly inside or outside,
+    which its centre tells.
+    """
+    rows, cols = shape
     c, r = (a.ravel() for a in np.meshgrid(np.arange(cols), np.arange(rows)))
     t = transform
-    x0, y0 = t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f
-    x1, y1 = x0 + t.a + t.b, y0 + t.d + t.e
-    boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
-    cell_area = abs(transform.a * transform.e - transform.b * transform.d)
     shapely.prepare(geom)
-    inside = shapely.intersection(boxes, geom)
-    coverage = shapely.area(inside) / cell_area
+    coverage = shapely.contains_xy(geom, t.a * (c + 0.5) + t.b * (r + 0.5) + t.c, t.d * (c + 0.5) + t.e * (r + 0.5) + t.f).astype(float)
+    edge = rasterize([(geom.boundary, 1)], out_shape=shape, transform=transform, all_touched=True, dtype="uint8").ravel() == 1
+    if edge.any():
+        ce, re_ = c[edge], r[edge]
+        x0, y0 = t.a * ce + t.b * re_ + t.c, t.d * ce + t.e * re_ + t.f
+        x1, y1 = x0 + t.a + t.b, y0 + t.d + t.e
+        boxes = shapely.box(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1), np.maximum(y0, y1))
+        cell_area = abs(t.a * t.e - t.b * t.d)
+        coverage[edge] = shapely.area(shapely.intersection(boxes, geom)) / cell_area
+    return coverage
+
+
+def _statistic(values: np.ma.MaskedArray, geom, transform, source: HeightRaster) -> float:
+    if values.shape[0] == 0 or values.shape[1] == 0:
+        return np.nan
+    coverage = _coverage(geom, values.shape, transform)
     use = (coverage >= source.min_coverage) & ~np.ma.getmaskarray(values).ravel()
     if not use.any():
         return np.nan
