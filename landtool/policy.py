@@ -202,6 +202,11 @@ def compare(value, op: str, limit, *, decimals: int) -> np.ndarray:
     Rounding first means floating-point noise never decides a verdict: areas are
     compared at 0.01 m² (``decimals=2``), ratios at 6 decimal places.
     NaN on either side compares False.
+
+    >>> compare([48000 / 40000 - 1, 0.2000004, 0.2000006], ">=", 0.2, decimals=6)
+    array([ True,  True,  True])
+    >>> compare([1.1, 1.1000004, 1.100001, float("nan")], "<=", 1.1, decimals=6)
+    array([ True,  True, False, False])
     """
     v = np.round(np.asarray(value, dtype=float), decimals)
     lim = np.round(np.asarray(limit, dtype=float), decimals)

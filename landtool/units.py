@@ -13,12 +13,20 @@ RATIO_DECIMALS = 6
 
 
 def mu_to_m2(mu):
-    """Area in mu → m²."""
+    """Area in mu → m².
+
+    >>> round(mu_to_m2(10), 2)   # the 10-mu minimum piece of a split
+    6666.67
+    """
     return mu * M2_PER_MU
 
 
 def m2_to_mu(m2):
-    """Area in m² → mu."""
+    """Area in m² → mu.
+
+    >>> m2_to_mu(2000.0)   # yuhuan's 3-mu fringe cap
+    3.0
+    """
     return m2 / M2_PER_MU
 
 
