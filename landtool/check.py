@@ -23,7 +23,7 @@ import pandas as pd
 
 from landtool.errors import InputError
 from landtool.height import HeightRaster
-from landtool.io import FieldMap, canonicalize, load_field_map, read_layer, read_table
+from landtool.io import FieldMap, canonicalize, load_field_map, read_layer, read_table, source_label
 from landtool.policy import Pack, load_pack
 from landtool.prepare import prepare
 from landtool.result import STATUS_ORDER, VERDICT_COLUMNS, CheckResult, family_of
@@ -194,7 +194,7 @@ def check(
         zones=reader.layer(zones, "zones"),
         facility_land=reader.layer(facility_land, "facility_land"),
         height=height,
-        label=str(parcels) if not isinstance(parcels, gpd.GeoDataFrame) else "parcels",
+        label=source_label(parcels) if not isinstance(parcels, gpd.GeoDataFrame) else "parcels",
     )
     frame = prep.parcels
     frame["in_survey_scope"] = in_survey_scope(frame, pack.rule("efficiency.survey_scope"))

@@ -33,6 +33,7 @@ __all__ = [
     "parse_bool",
     "read_layer",
     "read_table",
+    "source_label",
     "split_source",
 ]
 
@@ -164,8 +165,15 @@ def split_source(source: str | Path) -> tuple[str, str | None]:
     return text, None
 
 
+_DATABASE_URL = re.compile(r"^(postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
+#: ``table`` or ``schema.table``; letters (any script), digits and ``_``, not starting with a digit.
+_TABLE_NAME = re.compile(r"(?:([^\W\d]\w*)\.)?([^\W\d]\w*)")
+_GEOMETRY_SRID = re.compile(r"^geometry\(\w+,\s*(\d+)\)$", re.IGNORECASE)
+
+
 def _is_database(path: str) -> bool:
-    return path.startswith(("postgresql://", "postgres://", "PG:"))
+    """A PostgreSQL URL (``postgresql://``, ``postgres://``, ``postgresql+psycopg://``) or GDAL's ``PG:conninfo``."""
+    return bool(_DATABASE_URL.match(path)) or path.startswith("PG:")
 
 
 def _pick_layer(path: str, layer: str | None, kind: str) -> str | None:
@@ -256,36 +264,109 @@ def read_layer(
 
 
 def _read_postgis(url: str, table: str | None, label: str) -> gpd.GeoDataFrame:
+    """Read ``schema.table`` (or ``table``, found through the search path) from PostGIS.
+
+    The name is validated and quoted as an identifier, never pasted into SQL as given;
+    messages name the server without its password.
+    """
+    where = _safe_url(url)
     if not table:
-        msg = f"{url}: name the table as URL::schema.table"
+        msg = f"{where}: name the table as URL::schema.table"
         raise InputError(msg)
-    if not re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)?", table):
-        msg = f"{label}: table name must be schema.table (letters, digits, _)"
+    label = f"{where}::{table}"
+    name = _TABLE_NAME.fullmatch(table)
+    if name is None:
+        msg = f"{label}: table name must be schema.table or table (letters, digits, _)"
         raise InputError(msg)
     try:
+        import psycopg  # noqa: F401  (the driver the engine uses)
         import sqlalchemy
     except ImportError:
-        msg = f"{label}: reading PostGIS needs SQLAlchemy and psycopg (pip install 'sqlalchemy' 'psycopg[binary]')"
+        msg = f"{label}: reading PostGIS needs SQLAlchemy and psycopg: pip install 'landtool[postgis]'"
         raise InputError(msg) from None
+    schema, relation = name.groups()
+    engine = _engine(url, label)
     try:
-        engine = sqlalchemy.create_engine(url)
-        return gpd.read_postgis(f"SELECT * FROM {table}", engine, geom_col=_geom_column(engine, table))
-    except Exception as exc:
-        msg = f"{label}: cannot read from PostGIS ({_gdal_message(exc)})"
+        try:
+            conn = engine.connect()
+        except sqlalchemy.exc.DBAPIError as exc:
+            msg = f"{label}: cannot connect to PostgreSQL ({_gdal_message(exc.orig)})"
+            raise InputError(msg) from None
+        with conn:
+            quote = engine.dialect.identifier_preparer.quote_identifier
+            try:
+                geom_col, srid = _geom_column(conn, ".".join(quote(part) for part in (schema, relation) if part), label)
+                query = sqlalchemy.select(sqlalchemy.text("*")).select_from(sqlalchemy.table(relation, schema=schema))
+                return gpd.read_postgis(query, conn, geom_col=geom_col, crs=srid)
+            except sqlalchemy.exc.DBAPIError as exc:
+                msg = f"{label}: cannot read from PostGIS ({_gdal_message(exc.orig)})"
+                raise InputError(msg) from None
+    finally:
+        engine.dispose()
+
+
+def source_label(source) -> str:
+    """How a source is named in messages: the path, or a database URL without its password."""
+    text = str(source)
+    return _safe_url(text) if _is_database(text) else text
+
+
+def _safe_url(url: str) -> str:
+    """The URL or ``PG:`` conninfo with its password masked, for messages."""
+    if url.startswith("PG:"):
+        return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url, flags=re.IGNORECASE)
+    return re.sub(r"^([^:/]+://[^:@/]*:)[^@]*@", r"\1***@", url)
+
+
+def _engine(url: str, label: str):
+    """A SQLAlchemy engine on psycopg 3 without a pool (connections close after the read)."""
+    import psycopg
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    if url.startswith("PG:"):  # GDAL's form: a libpq conninfo string
+        conninfo = url[3:]
+        return sqlalchemy.create_engine("postgresql+psycopg://", poolclass=NullPool, creator=lambda: psycopg.connect(conninfo, connect_timeout=10))
+    try:
+        parsed = sqlalchemy.engine.make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        msg = f"{label}: not a valid postgresql:// URL"
+        raise InputError(msg) from None
+    if "+" not in parsed.drivername:  # postgresql:// and postgres:// mean psycopg 3 here
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
+    try:
+        return sqlalchemy.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
+    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ImportError) as exc:
+        msg = f"{label}: cannot use this database URL ({_gdal_message(exc)})"
         raise InputError(msg) from None
 
 
-def _geom_column(engine, table: str) -> str:
+def _geom_column(conn, qualified: str, label: str) -> tuple[str, int | None]:
+    """The table's first geometry column and its SRID (None when the column has no typmod).
+
+    Looked up in the catalog by the quoted name (``to_regclass`` follows the search
+    path when no schema is given), so a missing table is a clear message, not an SQL error.
+    """
     import sqlalchemy
 
-    schema, _, name = table.rpartition(".")
     query = sqlalchemy.text(
-        "SELECT f_geometry_column FROM geometry_columns WHERE f_table_name = :t"
-        + (" AND f_table_schema = :s" if schema else "")
+        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
+        "FROM pg_catalog.pg_class c "
+        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND a.atttypid IN (SELECT oid FROM pg_catalog.pg_type WHERE typname = 'geometry') "
+        "WHERE c.oid = to_regclass(:name) ORDER BY a.attnum"
     )
-    with engine.connect() as conn:
-        row = conn.execute(query, {"t": name, "s": schema}).first()
-    return row[0] if row else "geom"
+    rows = conn.execute(query, {"name": qualified}).all()
+    if not rows:
+        msg = f"{label}: no such table (schema.table; names are case-sensitive)"
+        raise InputError(msg)
+    if rows[0][0] is None:
+        msg = f"{label}: table has no PostGIS geometry column"
+        raise InputError(msg)
+    m = _GEOMETRY_SRID.match(rows[0][1])
+    srid = int(m[1]) if m and int(m[1]) > 0 else None
+    return rows[0][0], srid
 
 
 def read_table(
