@@ -195,6 +195,7 @@ def prepare(
     facility_land: gpd.GeoDataFrame | None = None,
     height: HeightRaster | None = None,
     area_tolerance: float = 0.01,
+    gap_width: float = 2.0,
     label: str = "parcels",
 ) -> Prepared:
     """Prepare the parcel table (see module docstring).
@@ -204,6 +205,9 @@ def prepare(
     area_tolerance
         Relative difference between measured and registered area above which an
         ``area_mismatch`` issue is recorded (default 1 %).
+    gap_width
+        Gaps between parcels narrower than this (m) are recorded as ``gap`` issues
+        (default 2 m: digitising gaps and slivers, not roads).
     """
     if parcels.empty:
         msg = f"{label}: the parcels layer has no features"
@@ -220,6 +224,7 @@ def prepare(
     parcels["is_industrial"] = is_industrial(parcels["land_use"]).to_numpy()
     _record_area_mismatch(prep, parcels, area_tolerance)
     _record_overlaps(prep, parcels)
+    _record_gaps(prep, parcels, gap_width)
 
     _add_buildings(prep, parcels, buildings, height)
     _add_zones(prep, parcels, zones)
@@ -253,6 +258,35 @@ def _record_overlaps(prep: Prepared, parcels: gpd.GeoDataFrame) -> None:
     rows = parcels.iloc[left[big]]
     detail = [f"overlaps {other} by {a:.2f} m²" for other, a in zip(parcels["parcel_id"].to_numpy()[right[big]], area[big], strict=True)]
     prep.add_issues("parcels", rows, "overlap", detail, value_m2=area[big], geometry=overlap[big])
+
+
+def _record_gaps(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) -> None:
+    """Unparcelled strips narrower than ``width`` between two or more parcels.
+
+    Closing the union of the parcels (buffer out, then in, by half the width) fills
+    exactly such strips; a filled piece that touches at least two parcels is a gap in the
+    cadastre (a notch of a single parcel is not).
+    """
+    geoms = parcels.geometry.to_numpy()
+    union = shapely.union_all(geoms)
+    half = width / 2
+    closed = shapely.buffer(shapely.buffer(union, half, join_style="mitre"), -half, join_style="mitre")
+    pieces = shapely.get_parts(shapely.difference(closed, union))
+    pieces = pieces[shapely.area(pieces) > 0.01]
+    if len(pieces) == 0:
+        return
+    tree = shapely.STRtree(geoms)
+    piece_idx, parcel_idx = tree.query(pieces, predicate="dwithin", distance=1e-6)
+    ids = parcels["parcel_id"].to_numpy()
+    neighbours = pd.Series(ids[parcel_idx]).groupby(piece_idx).agg(lambda s: sorted(set(s)))
+    between = neighbours[neighbours.map(len) >= 2]
+    if between.empty:
+        return
+    found = pieces[between.index.to_numpy()]
+    area = shapely.area(found)
+    table = pd.DataFrame({"parcel_id": [", ".join(n) for n in between], "source_fid": None})
+    detail = [f"{a:.2f} m² unparcelled between {', '.join(n)}" for a, n in zip(area, between, strict=True)]
+    prep.add_issues("parcels", table, "gap", detail, value_m2=area, geometry=found)
 
 
 def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, height: HeightRaster | None) -> None:

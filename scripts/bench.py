@@ -22,12 +22,19 @@ from landtool.rules import PARCEL_RULES
 
 
 def district(n: int, seed: int = 1) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """n skewed-quad parcels on a grid with one building each, near 天台 (EPSG:4549)."""
+    """n skewed-quad parcels near 天台 (EPSG:4549), one building each.
+
+    The corners of an 80 m grid are moved at random by up to 8 m and shared by the
+    neighbouring parcels, so the parcels form a clean coverage as a cadastre does.
+    """
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n)))
+    corners_x = 500_000 + np.arange(side + 1)[:, None] * 80.0 + rng.uniform(-8, 8, (side + 1, side + 1))
+    corners_y = 3_220_000 + np.arange(side + 1)[None, :] * 80.0 + rng.uniform(-8, 8, (side + 1, side + 1))
     i, j = np.divmod(np.arange(n), side)
-    x0, y0 = 500_000 + i * 80.0, 3_220_000 + j * 80.0
-    jitter = rng.uniform(-8, 8, size=(n, 2))
+    ring = [(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1), (i, j)]
+    coords = np.stack([np.column_stack([corners_x[a, b], corners_y[a, b]]) for a, b in ring], axis=1)
+    x0, y0 = coords[:, 0, 0], coords[:, 0, 1]
     parcels = gpd.GeoDataFrame(
         {
             "parcel_id": [f"P{k:06d}" for k in range(n)],
@@ -38,23 +45,12 @@ def district(n: int, seed: int = 1) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]
             "revenue_10k": rng.uniform(0, 30_000, n),
             "investment_10k": rng.uniform(0, 20_000, n),
         },
-        geometry=shapely.polygons(
-            np.stack(
-                [
-                    np.column_stack([x0, y0]),
-                    np.column_stack([x0 + 80 + jitter[:, 0], y0]),
-                    np.column_stack([x0 + 80 + jitter[:, 0], y0 + 80 + jitter[:, 1]]),
-                    np.column_stack([x0, y0 + 80]),
-                    np.column_stack([x0, y0]),
-                ],
-                axis=1,
-            )
-        ),
+        geometry=shapely.polygons(coords),
         crs="EPSG:4549",
     )
     buildings = gpd.GeoDataFrame(
         {"building_id": [f"B{k:06d}" for k in range(n)], "floors": rng.integers(1, 8, n), "height_m": rng.uniform(4, 40, n)},
-        geometry=shapely.box(x0 + 10, y0 + 10, x0 + 50, y0 + 40),
+        geometry=shapely.box(x0 + 20, y0 + 20, x0 + 50, y0 + 45),
         crs="EPSG:4549",
     )
     return parcels, buildings

@@ -92,3 +92,19 @@ def test_an_empty_layer_is_an_error():
     empty = frame([{"parcel_id": "A", "geometry": rect(0, 0, 1, 1)}]).iloc[:0]
     with pytest.raises(landtool.InputError, match="the parcels layer has no features"):
         check(empty)
+
+
+def test_narrow_gaps_between_parcels_are_reported():
+    parcels = frame(
+        [
+            {"parcel_id": "A", "geometry": rect(0, 0, 100, 100)},
+            {"parcel_id": "B", "geometry": rect(101.5, 0, 200, 100)},  # 1.5 m × 100 m strip between A and B
+            {"parcel_id": "C", "geometry": rect(203, 0, 300, 100)},  # 3 m from B: a lane, not a gap
+            # a 1 m wide, 10 m deep notch in D's own edge is not a gap between parcels
+            {"parcel_id": "D", "geometry": shapely.difference(rect(0, 200, 100, 300), rect(50, 290, 51, 300))},
+        ]
+    )
+    issues = check(parcels).layers["issues"]
+    gaps = issues[issues["problem"] == "gap"]
+    assert gaps["feature_id"].tolist() == ["A, B"]
+    assert gaps["value_m2"].iloc[0] == pytest.approx(150.0)
