@@ -70,3 +70,23 @@ def test_fringe_candidates_on_the_sample(results):
     assert len(candidates) > 0
     cap = candidates["cap_m2"].to_numpy()
     assert (candidates["area_m2"].to_numpy() <= cap + 0.005).all()
+
+
+def test_data_quality_cases_of_the_sample(results):
+    """The deliberate data errors of data/README.md all reach the issues layer."""
+    issues = results["tiantai"].layers["issues"]
+    found = {(row.problem, row.feature_id) for row in issues.itertuples()}
+    assert ("repaired_geometry", "331023001005GB00022") in found  # the bow-tie
+    overlap = issues[issues["problem"] == "overlap"]
+    assert len(overlap) == 1  # recorded once for the pair, on one parcel, naming the other
+    assert {overlap["feature_id"].iloc[0], overlap["detail"].iloc[0].split()[1]} == {"331023001012GB00003", "331023001012GB00004"}
+    assert overlap["value_m2"].iloc[0] == pytest.approx(308.74, abs=0.01)
+    gap = issues[issues["problem"] == "gap"]
+    assert gap["value_m2"].tolist() == pytest.approx([102.0])
+    assert "331023001016GB00008" in gap["feature_id"].iloc[0] and "331023001016GB00003" in gap["feature_id"].iloc[0]
+    assert ("outside_parcels", "无证建筑0001") in found
+    mismatched = {row.feature_id for row in issues.itertuples() if row.problem == "area_mismatch"}
+    assert {"331023001002GB00012", "331023001006JB00030", "331023001012GB00008", "331023001016GB00013"} <= mismatched
+    # the building under a nodata hole has no height: its parcel gets it from its other buildings or not at all
+    buildings = results["tiantai"].layers["buildings"].set_index("building_id")
+    assert pd.isna(buildings.loc["331023001017GB00008F0001", "height_m"])
