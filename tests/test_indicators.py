@@ -187,3 +187,10 @@ def test_height_limit_zone_applies_where_the_pack_sets_none(verdict):
     zones = pd.concat([limit_zone(30.0), frame([{"zone_id": "M", "zone_type": "municipal_industrial_zone", "geometry": rect(-10, -10, 150, 150)}])])
     v = verdict(run([{"id": "P", "height_m": 30.01}], "yuhuan", zones=zones), "P", "indicator.height_max")
     assert (v["status"], v["limit"]) == ("fail", 30.0)
+
+
+def test_a_renovation_is_checked_at_its_floor_area_after(verdict):
+    # 10 000 m² of floor area today (FAR 1.0); the zero-land renovation brings it to 12 000 m²
+    v = verdict(run([{"id": "P", "gfa_m2": 10_000.0, "gfa_after_m2": 12_000.0}], "tiantai", lang="en"), "P", "indicator.far_max")
+    assert (v["status"], v["value"]) == ("fail", 1.2)
+    assert v["explanation"].startswith("FAR after the renovation 1.2 exceeds")

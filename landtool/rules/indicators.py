@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from landtool.policy import Rule, compare
-from landtool.units import AREA_DECIMALS, RATIO_DECIMALS
+from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
 from landtool.verdicts import parcel_verdicts
 
 __all__ = ["density_max", "far_max", "height_max"]
@@ -71,7 +71,7 @@ def _limit_verdicts(
     plan: pd.Series,
     decimals: int,
     unit: str,
-    what: tuple[str, str],
+    what: tuple,
     needs: str,
     headroom_per_unit: np.ndarray | float,
     pack_limit: np.ndarray | None = None,
@@ -155,19 +155,24 @@ def _limit_verdicts(
 def far_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
     """``indicator.far_max``: FAR = gross floor area / measured site area (ratio).
 
-    Headroom is the floor area (m²) still allowed: (limit − FAR) × site area.
+    For a zero-land renovation (``gfa_after_m2`` given) the FAR after the renovation is
+    checked: the limits of tiantai 四（五） govern "实施“零增地”技改和新供地的工业项目", i.e.
+    the building being applied for. Headroom is the floor area (m²) still allowed:
+    (limit − FAR) × site area.
     """
+    after = frame["gfa_after_m2"].notna().to_numpy()
+    far = np.where(after, ratio(frame["gfa_after_m2"], frame["area_exact_m2"]), frame["far"].to_numpy(float))
     return _limit_verdicts(
         frame,
         rule,
         pack_id,
         lang=lang,
         param="far_max",
-        value=frame["far"],
+        value=pd.Series(far, index=frame.index),
         plan=frame["plan_far_max"],
         decimals=RATIO_DECIMALS,
         unit="ratio",
-        what=("容积率", "FAR"),
+        what=(np.where(after, "技改后容积率", "容积率"), np.where(after, "FAR after the renovation", "FAR")),
         needs="gfa_m2 / buildings",
         headroom_per_unit=frame["area_m2"].to_numpy(float),
     )
