@@ -334,8 +334,9 @@ def _vertical_expansion(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: 
         np.isnan(expansion), "renovation_gfa_m2（或 gfa_before_m2 与 gfa_after_m2）" if lang == "zh" else "renovation_gfa_m2 (or gfa_before_m2 and gfa_after_m2)",
         np.where(np.isnan(far), "gfa_after_m2", "industry_far"),
     )
-    far_line_zh = np.where(failing_line == "industry_far", "行业容积率", "出让合同约定容积率（未约定的按1.1）")
-    far_line_en = np.where(failing_line == "industry_far", "industry FAR", "contract FAR (1.1 where the contract is silent)")
+    silent = f"{default_contract.number:g}"
+    far_line_zh = np.where(failing_line == "industry_far", "行业容积率", f"出让合同约定容积率（未约定的按{silent}）")
+    far_line_en = np.where(failing_line == "industry_far", "industry FAR", f"contract FAR ({silent} where the contract is silent)")
     far_line = np.where(failing_line == "industry_far", industry, contract)
     return parcel_verdicts(
         frame,
