@@ -946,8 +946,10 @@ def check_merge(plan: pd.DataFrame, parcels: gpd.GeoDataFrame, pack: Pack, *, la
     attrs = parcels.reset_index(drop=True)
     all_geom = attrs.geometry.to_numpy()
 
-    members = [list(rows.loc[rows["g"] == i, "parcel"]) for i in range(g)]
-    unknown = [list(rows.loc[(rows["g"] == i) & (rows["pos"] < 0), "parcel"]) for i in range(g)]
+    by_group = rows.groupby("g")["parcel"].agg(list)
+    members = [by_group.get(i, []) for i in range(g)]
+    unknown_by_group = rows[rows["pos"] < 0].groupby("g")["parcel"].agg(list)
+    unknown = [unknown_by_group.get(i, []) for i in range(g)]
     n_known = np.bincount(known_rows["g"], minlength=g) if len(known_rows) else np.zeros(g, int)
     has_unknown = np.array([bool(u) for u in unknown])
     unknown_txt = [_join(u, lang) for u in unknown]
