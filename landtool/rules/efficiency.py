@@ -19,22 +19,6 @@ __all__ = ["benchmark", "grade_incentive", "in_survey_scope", "low_efficiency", 
 NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"}
 
 
-def _verdicts(frame, rule, pack_id, lang, explain, status, reason, value, limit, unit, extra=None):
-    return parcel_verdicts(
-        frame,
-        rule,
-        pack_id,
-        status=status,
-        reason=reason,
-        explain=explain,
-        lang=lang,
-        value=value,
-        limit=limit,
-        unit=unit,
-        extra={"owner": frame["owner"].fillna("—"), **(extra or {})},
-    )
-
-
 # --------------------------------------------------------------------------- scope
 
 SCOPE_EXPLAIN = {
@@ -98,8 +82,8 @@ def survey_scope(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) ->
     """
     status, reason = _scope(frame, rule)
     min_area = rule.value("min_area_mu")
-    return _verdicts(
-        frame, rule, pack_id, lang, SCOPE_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=SCOPE_EXPLAIN, status=status, reason=reason,
         value=np.round(frame["owner_area_mu"].to_numpy(float), 4),
         limit=np.nan if min_area is None else float(min_area),
         unit="mu",
@@ -172,8 +156,8 @@ def low_efficiency(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) 
     )
     missing = np.where(np.isnan(tax), "tax_10k", "tax_prev_10k")
     band = np.where(limit == large_max.number, "large", "other")
-    return _verdicts(
-        frame, rule, pack_id, lang, LOW_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=LOW_EXPLAIN, status=status, reason=reason,
         value=np.round(tax, RATIO_DECIMALS),
         limit=np.where(reason == "no_revenue", np.nan, limit),
         unit="10k_yuan_per_mu",
@@ -217,8 +201,8 @@ def benchmark(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd
     conditions = [~frame["is_industrial"].to_numpy(bool), np.isnan(tax) | np.isnan(va), met]
     status = np.select(conditions, ["not_applicable", "insufficient_data", "pass"], "fail")
     reason = np.select(conditions, ["not_industrial", "missing", "met"], "below")
-    return _verdicts(
-        frame, rule, pack_id, lang, BENCH_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=BENCH_EXPLAIN, status=status, reason=reason,
         value=np.round(tax, RATIO_DECIMALS),
         limit=tax_t.number,
         unit="10k_yuan_per_mu",
@@ -261,8 +245,8 @@ def grade_incentive(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str)
     # Like the subsidies: a parcel without a project investment is not an applicant.
     status = np.select(conditions, ["not_applicable", "not_applicable", "pass", "pass"], "not_applicable")
     reason = np.select(conditions, ["not_industrial", "missing", "grade_a", "not_d"], "none")
-    return _verdicts(
-        frame, rule, pack_id, lang, GRADE_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=GRADE_EXPLAIN, status=status, reason=reason,
         value=investment,
         limit=np.where(is_a, a.number, not_d.number),
         unit="10k_yuan",

@@ -66,22 +66,6 @@ def _in_zones(frame: pd.DataFrame, zone_types) -> np.ndarray:
     return flags
 
 
-def _parcel_verdicts(frame, rule, pack_id, lang, explain, status, reason, value=np.nan, limit=np.nan, unit="", extra=None):
-    return parcel_verdicts(
-        frame,
-        rule,
-        pack_id,
-        status=status,
-        reason=reason,
-        explain=explain,
-        lang=lang,
-        value=value,
-        limit=limit,
-        unit=unit,
-        extra=extra,
-    )
-
-
 # --------------------------------------------------------------------------- retain industrial
 
 #: commit_area_basis values → (zh, en) labels.
@@ -188,8 +172,8 @@ def retain_industrial(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: st
     )
     temporary = bool(rule.value("temporary", False))
     env = bool(rule.value("environmental_compliance_required", False))
-    return _parcel_verdicts(
-        frame, rule, pack_id, lang, RETAIN_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=RETAIN_EXPLAIN, status=status, reason=reason,
         value=np.where(status == "pass", area, np.nan),
         unit="m2",
         extra={
@@ -336,8 +320,8 @@ def control_line(
     reason = np.select(conditions, ["outside", "industrial", "vacant", "no_balance", "unbalanced"], "balanced")
     status = np.select([np.isin(reason, ["outside", "vacant"]), np.isin(reason, ["industrial", "balanced"])], ["not_applicable", "pass"], "fail")
     limit = rule["balance_ratio_min"].number
-    return _parcel_verdicts(
-        frame, rule, pack_id, lang, CONTROL_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=CONTROL_EXPLAIN, status=status, reason=reason,
         value=np.where(inside & ~industrial, balance_ratio, np.nan),
         limit=np.where(inside & ~industrial, limit, np.nan),
         unit="ratio",
@@ -380,7 +364,8 @@ def renovation_admission(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang:
     conditions = [~frame["is_industrial"].to_numpy(bool), excluded & applicant, excluded, applicant]
     reason = np.select(conditions, ["not_industrial", "excluded", "excluded_no_project", "admitted"], "not_applicant")
     status = np.select([reason == "excluded", reason == "admitted"], ["fail", "pass"], "not_applicable")
-    return _parcel_verdicts(frame, rule, pack_id, lang, ADMISSION_EXPLAIN, status, reason, extra={"zones": ", ".join(zone_types)})
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=ADMISSION_EXPLAIN, status=status, reason=reason, extra={"zones": ", ".join(zone_types)})
 
 
 # --------------------------------------------------------------------------- pre-registration
@@ -413,8 +398,8 @@ def pre_registration(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str
     conditions = [~frame["is_industrial"].to_numpy(bool), np.isnan(share), below]
     reason = np.select(conditions, ["not_industrial", "missing", "eligible"], "reached")
     status = np.where(reason == "eligible", "pass", "not_applicable")
-    return _parcel_verdicts(
-        frame, rule, pack_id, lang, PRE_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=PRE_EXPLAIN, status=status, reason=reason,
         value=np.round(share, RATIO_DECIMALS), limit=p.number, unit="ratio",
     )
 
@@ -464,8 +449,8 @@ def permit_exempt(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -
     ]
     reason = np.select(conditions, ["not_industrial", "no_project", "exempt", "permit"], "unknown")
     status = np.select([reason == "exempt", reason == "unknown"], ["pass", "insufficient_data"], "not_applicable")
-    return _parcel_verdicts(
-        frame, rule, pack_id, lang, PERMIT_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=PERMIT_EXPLAIN, status=status, reason=reason,
         value=investment, limit=inv_p.number, unit="10k_yuan",
         extra={"floor_m2": floor, "floor_max": floor_p.number},
     )
@@ -546,8 +531,8 @@ def standard_land(
     )
     negative = bool(rule.value("negative_list_exempt", False))
     window = f"{supplied_from or '…'} – {supplied_until or '…'}"
-    return _parcel_verdicts(
-        frame, rule, pack_id, lang, STANDARD_EXPLAIN, status, reason,
+    return parcel_verdicts(
+        frame, rule, pack_id, lang=lang, explain=STANDARD_EXPLAIN, status=status, reason=reason,
         value=np.where(new, round(share, RATIO_DECIMALS) if not np.isnan(share) else np.nan, np.nan),
         limit=p.number,
         unit="ratio",
