@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import landtool
@@ -82,3 +84,12 @@ def test_no_facility_layer_is_insufficient_data(verdict):
 def test_yuhuan_has_no_facility_rule(verdict):
     v = verdict(run([("P", 2000.0, {}, 0, 0)], policy="yuhuan"), "P", "facility.land_share")
     assert v["status"] == "not_applicable"
+
+
+def test_raised_limits_can_be_switched_off_in_a_pack(tmp_path, verdict):
+    text = (Path(landtool.policy.__file__).parent / "packs" / "tiantai.yaml").read_text(encoding="utf-8")
+    assert "raised_limits_enabled: {value: true}" in text
+    pack = tmp_path / "tiantai_no_housing_focus.yaml"
+    pack.write_text(text.replace("raised_limits_enabled: {value: true}", "raised_limits_enabled: {value: false}"), encoding="utf-8")
+    v = verdict(run([("P", 1200.0, {}, 1000, 9000)], policy=str(pack), zones=PARK), "P", "facility.land_share")
+    assert (v["status"], v["limit"]) == ("fail", 0.07)  # 12 % inside a park, but only 7 % allowed

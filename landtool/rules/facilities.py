@@ -65,7 +65,8 @@ def land_share(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> p
         & frame["grade"].fillna("").astype(str).str.upper().isin(grades).to_numpy()
         & compare(area, rule["leading_min_area_mu"].op or ">=", mu_to_m2(rule["leading_min_area_mu"].number), decimals=AREA_DECIMALS)
     )
-    raised = in_park | leading
+    # The raised limits hold where the area focuses on affordable rental housing (pack setting).
+    raised = (in_park | leading) & bool(rule.value("raised_limits_enabled", True))
     limit = np.where(raised, rule["raised_land_share_max"].number, rule["land_share_max"].number)
     land_ok = compare(share, rule["land_share_max"].op or "<=", limit, decimals=RATIO_DECIMALS)
     floor_limit = rule["raised_floor_share_max"].number
