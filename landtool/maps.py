@@ -1132,7 +1132,7 @@ _APP_JS = r"""
     if (highlight) { map.removeLayer(highlight); highlight = null; }
     if (ll) highlight = L.polygon(ll, {renderer: renderer, interactive: false, fill: false, color: "#1565c0", weight: 3}).addTo(map);
     if (!latlng) latlng = ll ? L.latLngBounds(flatLL(ll)).getCenter() : map.getCenter();
-    LT.popup = L.popup({maxWidth: 640, minWidth: 300, maxHeight: 420, autoPanPaddingTopLeft: [30, 130], autoPanPaddingBottomRight: [30, 30]})
+    LT.popup = L.popup({maxWidth: 780, minWidth: 300, maxHeight: 420, autoPanPaddingTopLeft: [30, 130], autoPanPaddingBottomRight: [30, 30]})
       .setLatLng(latlng).setContent(parcelPopup(i)).openOn(map);
   }
   map.on("popupclose", function () { if (highlight) { map.removeLayer(highlight); highlight = null; } });
