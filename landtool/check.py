@@ -23,15 +23,22 @@ import pandas as pd
 
 from landtool.errors import InputError
 from landtool.height import HeightRaster
-from landtool.io import FieldMap, canonicalize, load_field_map, read_layer, read_table, source_label
+from landtool.io import (
+    FieldMap,
+    canonicalize,
+    load_field_map,
+    read_layer,
+    read_table,
+    source_label,
+)
 from landtool.policy import Pack, load_pack
 from landtool.prepare import prepare
 from landtool.result import STATUS_ORDER, VERDICT_COLUMNS, CheckResult, family_of
 from landtool.rules import AREA_RULES, PARCEL_RULES
 from landtool.rules.efficiency import in_survey_scope
 from landtool.rules.fringe import check_fringe
-from landtool.rules.landuse import height_limit_layers
 from landtool.rules.fringe import fringe_candidates as find_fringe_candidates
+from landtool.rules.landuse import height_limit_layers
 from landtool.rules.transfers import check_merge, check_split
 from landtool.verdicts import not_in_policy
 

@@ -349,12 +349,10 @@ class _nullcontext:
 
 def _print_summary(result, lang: str) -> None:
     """Counts per rule and status, as a table on stdout."""
+    from landtool.labels import STATUS_LABELS
     from landtool.result import STATUSES
 
-    labels = {
-        "zh": {"pass": "通过", "fail": "不通过", "not_applicable": "不适用", "insufficient_data": "数据不足"},
-        "en": {s: s.replace("_", " ") for s in STATUSES},
-    }[lang]
+    labels = STATUS_LABELS[lang]
     pack = result.pack
     title = f"{pack.id} · {pack.document} · as of {result.as_of.isoformat()} · {len(result.parcels)} parcels"
     table = Table(title=title, title_justify="left")

@@ -5,7 +5,7 @@ Shared by the map, the reports and the QGIS styles so that all three say the sam
 
 from __future__ import annotations
 
-__all__ = ["FAMILY_LABELS", "RULE_NAMES", "STATUS_COLORS"]
+__all__ = ["FAMILY_LABELS", "RULE_NAMES", "STATUS_COLORS", "STATUS_LABELS"]
 
 #: Colours by status, on the map, in reports and in QGIS styles.
 STATUS_COLORS = {
@@ -13,6 +13,12 @@ STATUS_COLORS = {
     "fail": "#d7263d",
     "not_applicable": "#9e9e9e",
     "insufficient_data": "#f0a30a",
+}
+
+#: Statuses as people read them: map, terminal summary, reports, QGIS styles.
+STATUS_LABELS = {
+    "zh": {"pass": "通过", "fail": "不通过", "not_applicable": "不适用", "insufficient_data": "数据不足"},
+    "en": {"pass": "pass", "fail": "fail", "not_applicable": "not applicable", "insufficient_data": "insufficient data"},
 }
 
 #: Rule families (the part of a rule id before the dot), and the overall status.

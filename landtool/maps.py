@@ -35,7 +35,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS
+from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS, STATUS_LABELS
 from landtool.policy import RULE_IDS
 from landtool.result import STATUSES, family_of
 
@@ -88,7 +88,7 @@ _LAYER_LABELS = {
 
 _UI = {
     "zh": {
-        "status": {"pass": "通过", "fail": "不通过", "not_applicable": "不适用", "insufficient_data": "数据不足"},
+        "status": STATUS_LABELS["zh"],
         "status_col": "结论",
         "no_status": "无结论",
         "legend": "图例",
@@ -178,7 +178,7 @@ _UI = {
         },
     },
     "en": {
-        "status": {"pass": "pass", "fail": "fail", "not_applicable": "not applicable", "insufficient_data": "insufficient data"},
+        "status": STATUS_LABELS["en"],
         "status_col": "Status",
         "no_status": "no verdict",
         "legend": "Legend",

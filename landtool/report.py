@@ -39,18 +39,12 @@ from openpyxl.utils import get_column_letter
 
 from landtool import __version__
 from landtool.errors import InputError
-from landtool.labels import RULE_NAMES, STATUS_COLORS
+from landtool.labels import RULE_NAMES, STATUS_COLORS, STATUS_LABELS
 from landtool.output import atomic_path
 from landtool.policy import RULE_IDS
 from landtool.result import STATUSES, CheckResult
 
-__all__ = ["PROPOSAL_SUBJECTS", "STATUS_LABELS", "summary_table", "write_report"]
-
-#: Status labels (the same words as the map and the terminal summary).
-STATUS_LABELS = {
-    "zh": {"pass": "通过", "fail": "不通过", "not_applicable": "不适用", "insufficient_data": "数据不足"},
-    "en": {"pass": "pass", "fail": "fail", "not_applicable": "not applicable", "insufficient_data": "insufficient data"},
-}
+__all__ = ["PROPOSAL_SUBJECTS", "summary_table", "write_report"]
 
 #: Proposal sheets: key → verdict subjects shown on that sheet.
 PROPOSAL_SUBJECTS = {

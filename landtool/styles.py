@@ -28,7 +28,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from landtool.errors import InputError
-from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS
+from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS, STATUS_LABELS
 from landtool.result import STATUSES
 
 __all__ = ["ID_FIELDS", "layer_status_columns", "status_qml", "write_layer_styles"]
@@ -42,10 +42,6 @@ ID_FIELDS = {
     "fringe_candidates": "fringe_id",
 }
 
-_STATUS_LABELS = {
-    "zh": {"pass": "通过", "fail": "不通过", "not_applicable": "不适用", "insufficient_data": "数据不足"},
-    "en": {"pass": "pass", "fail": "fail", "not_applicable": "not applicable", "insufficient_data": "insufficient data"},
-}
 _STYLE_NAMES = {"zh": ("landtool 结论", "landtool 结论：{what}"), "en": ("landtool status", "landtool status: {what}")}
 _OWNER = "landtool"
 #: The prefix of the rule ids of each proposal layer's own status columns.
@@ -161,7 +157,7 @@ def _labeling(field: str) -> ET.Element:
 
 def status_qml(attr: str = "status", *, label_field: str | None = None, lang: str = "zh") -> str:
     """A QGIS style (QML document) colouring polygons by the status in ``attr``."""
-    if lang not in _STATUS_LABELS:
+    if lang not in STATUS_LABELS:
         msg = f"--lang: {lang!r} is not one of zh, en"
         raise InputError(msg)
     root = ET.Element("qgis", {"version": "3.28.0-Firenze", "styleCategories": "Symbology|Labeling", "labelsEnabled": "1" if label_field else "0"})
@@ -177,7 +173,7 @@ def status_qml(attr: str = "status", *, label_field: str | None = None, lang: st
         ET.SubElement(
             categories,
             "category",
-            {"render": "true", "value": status, "symbol": str(i), "label": _STATUS_LABELS[lang][status], "type": "string", "uuid": "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"landtool/{attr}/{status}")) + "}"},
+            {"render": "true", "value": status, "symbol": str(i), "label": STATUS_LABELS[lang][status], "type": "string", "uuid": "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"landtool/{attr}/{status}")) + "}"},
         )
         symbols.append(_fill_symbol(str(i), _rgba(color, _FILL_ALPHA), _rgba(color, _LINE_ALPHA)))
     source = ET.SubElement(renderer, "source-symbol")
@@ -211,7 +207,7 @@ def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, l
     A layer that is not in the GeoPackage, or has no ``status`` column, gets no style; a
     listed status column the layer lacks gets no alternative style.
     """
-    if lang not in _STATUS_LABELS:
+    if lang not in STATUS_LABELS:
         msg = f"--lang: {lang!r} is not one of zh, en"
         raise InputError(msg)
     path = Path(gpkg_path)

@@ -17,12 +17,14 @@ import pandas as pd
 from landtool.policy import Rule
 from landtool.result import VERDICT_COLUMNS
 
-__all__ = ["Explain", "NOT_IN_POLICY", "not_in_policy", "parcel_verdicts", "verdict_frame"]
+__all__ = ["Explain", "NOT_INDUSTRIAL", "NOT_IN_POLICY", "not_in_policy", "parcel_verdicts", "verdict_frame"]
 
 #: reason key → {"zh": template, "en": template}; templates use ``str.format`` fields
 #: taken from the row (value, limit, unit, and any extra columns passed in).
 Explain = Mapping[str, Mapping[str, str]]
 
+#: The explanation of a rule that applies to industrial land only, on other land.
+NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"}
 NOT_IN_POLICY = {"zh": "本政策无此规定（not in this policy）", "en": "not in this policy"}
 DISCRETION = {
     "zh": "；该限值为“原则上”，经特别批准仍可允许",

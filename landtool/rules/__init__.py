@@ -6,7 +6,15 @@ a rule that needs another input (``buildings``, ``zones``, ``supplied_from`` …
 it as a keyword argument, and :func:`landtool.check` passes it.
 """
 
-from landtool.rules import efficiency, facilities, incentives, indicators, landuse, subsidies, supply
+from landtool.rules import (
+    efficiency,
+    facilities,
+    incentives,
+    indicators,
+    landuse,
+    subsidies,
+    supply,
+)
 
 #: Parcel-level rule functions by rule id, in catalogue order.
 PARCEL_RULES = {

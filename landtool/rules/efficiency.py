@@ -12,11 +12,10 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import NOT_INDUSTRIAL, parcel_verdicts
 
 __all__ = ["benchmark", "grade_incentive", "in_survey_scope", "low_efficiency", "survey_scope"]
 
-NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"}
 
 
 # --------------------------------------------------------------------------- scope

@@ -14,12 +14,12 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import NOT_INDUSTRIAL, parcel_verdicts
 
 __all__ = ["land_share"]
 
 EXPLAIN = {
-    "not_industrial": {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"},
+    "not_industrial": NOT_INDUSTRIAL,
     "no_layer": {
         "zh": "未提供配套用地图层（--facility-land）",
         "en": "no facility-land layer given (--facility-land)",

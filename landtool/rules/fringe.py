@@ -27,7 +27,14 @@ import shapely
 from landtool.policy import Pack, Rule, compare
 from landtool.prepare import VACANT_PATTERN
 from landtool.result import STATUS_ORDER
-from landtool.rules.transfers import NOISE_M2, _clean, _rows_or_absent, _same_crs, _source_fid, _text_ids
+from landtool.rules.transfers import (
+    NOISE_M2,
+    _clean,
+    _rows_or_absent,
+    _same_crs,
+    _source_fid,
+    _text_ids,
+)
 from landtool.units import AREA_DECIMALS, M2_PER_MU, RATIO_DECIMALS, mu_to_m2, ratio
 from landtool.verdicts import not_in_policy, verdict_frame
 

@@ -13,12 +13,12 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import NOT_INDUSTRIAL, parcel_verdicts
 
 __all__ = ["fee_exempt_area"]
 
 FEE_EXPLAIN = {
-    "not_industrial": {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"},
+    "not_industrial": NOT_INDUSTRIAL,
     "contract_far": {
         "zh": "出让合同已约定容积率 {contract_far}，不适用“超过1.1部分免收”",
         "en": "the land contract agreed a FAR ({contract_far}): the above-1.1 exemption does not apply",

@@ -34,7 +34,7 @@ from landtool.height import HeightRaster, _open, raster_heights
 from landtool.policy import Rule, compare
 from landtool.prepare import VACANT_PATTERN
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import NOT_INDUSTRIAL, parcel_verdicts
 
 __all__ = [
     "control_line",
@@ -48,7 +48,6 @@ __all__ = [
     "standard_land",
 ]
 
-NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"}
 RENOVATION_FIELDS = ("gfa_before_m2", "gfa_after_m2", "renovation_gfa_m2")
 
 

@@ -40,14 +40,13 @@ import pandas as pd
 from landtool.policy import Rule, compare
 from landtool.rules.landuse import renovation_applicant
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import NOT_INDUSTRIAL, parcel_verdicts
 
 __all__ = ["PRODUCTION_USES", "floor_tier_amounts", "rent_subsidy", "vertical_subsidy"]
 
 #: Building uses that count as production plant (生产厂房).
 PRODUCTION_USES = r"production|生产|厂房|车间"
 
-NOT_INDUSTRIAL = {"zh": "非工业用地，不适用", "en": "not industrial land: does not apply"}
 NOT_APPLICANT = {
     "zh": "无“零增地”技改数据（gfa_before_m2、gfa_after_m2、renovation_gfa_m2），非申请项目",
     "en": "no zero-land renovation figures (gfa_before_m2, gfa_after_m2, renovation_gfa_m2): not an applicant",
