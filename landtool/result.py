@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["CheckResult", "STATUSES", "STATUS_ORDER", "VERDICT_COLUMNS", "family_of", "worst_status"]
+__all__ = ["CheckResult", "STATUSES", "STATUS_ORDER", "TABLE_COLUMNS", "VERDICT_COLUMNS", "family_of", "worst_status"]
 
 #: Verdict statuses (SCHEMA.md output contract).
 STATUSES = ("pass", "fail", "not_applicable", "insufficient_data")
@@ -28,7 +29,15 @@ VERDICT_COLUMNS = [
     "clause",
     "explanation",
     "interpretation",
+    "reason",
+    "headroom",
+    "args",
 ]
+
+#: Columns of the compact verdict table a check keeps in memory: the sentences
+#: (``explanation``, ``interpretation``) are rendered from ``reason`` and ``args`` only
+#: where text is written.
+TABLE_COLUMNS = [c for c in VERDICT_COLUMNS if c not in ("explanation", "interpretation")]
 
 
 def family_of(rule_id: str) -> str:
@@ -49,8 +58,9 @@ class CheckResult:
 
     Attributes
     ----------
-    verdicts
-        One row per (subject, rule), columns :data:`VERDICT_COLUMNS`.
+    table
+        The compact verdicts: one row per (subject, rule), columns
+        :data:`TABLE_COLUMNS` (codes and numbers, no sentences).
     parcels
         Every input parcel in the projected working CRS, with its canonical
         attributes, ``area_m2``, ``area_mu``, ``far``, ``height_m``,
@@ -62,17 +72,44 @@ class CheckResult:
         parcels' CRS.
     pack
         The :class:`landtool.policy.Pack` used.
+    lang
+        The language of the run: what :attr:`verdicts` and the outputs are written in.
     warnings
-        Messages for the user (expired pack, repaired geometry …).
+        :class:`landtool.messages.Message` s for the user (expired pack, layers that
+        match few parcels, rasters covering part of the parcels …).
+    run
+        What the result was computed from (SCHEMA.md ``run``): a mapping with the
+        version, pack, as-of date, language, command line and ``inputs`` (a list of
+        role, path, size, SHA-256, feature count and CRS).
     """
 
-    verdicts: pd.DataFrame
+    table: pd.DataFrame
     parcels: gpd.GeoDataFrame
     layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    pack: object = None
-    as_of: object = None
+    pack: Any = None
+    as_of: Any = None
     lang: str = "zh"
-    warnings: list[str] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    run: dict = field(default_factory=dict)
+    _rendered: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def verdicts(self) -> pd.DataFrame:
+        """The verdicts with their sentences in the run's language (columns :data:`VERDICT_COLUMNS`)."""
+        return self.verdicts_in(self.lang)
+
+    def verdicts_in(self, lang: str) -> pd.DataFrame:
+        """The verdicts with their sentences in ``lang``."""
+        if lang not in self._rendered:
+            from landtool.messages import render_verdicts
+
+            packs = {self.pack.id: self.pack} if self.pack is not None else {}
+            explanation, interpretation = render_verdicts(self.table, lang, packs)
+            out = self.table.copy()
+            out["explanation"] = explanation
+            out["interpretation"] = interpretation
+            self._rendered[lang] = out[[c for c in VERDICT_COLUMNS if c in out]]
+        return self._rendered[lang]
 
     @property
     def issues(self) -> gpd.GeoDataFrame | None:
@@ -81,7 +118,7 @@ class CheckResult:
 
     def summary(self) -> pd.DataFrame:
         """Counts per rule and status: index = rule, columns = statuses."""
-        table = pd.crosstab(self.verdicts["rule"], self.verdicts["status"])
+        table = pd.crosstab(self.table["rule"], self.table["status"])
         return table.reindex(columns=list(STATUSES), fill_value=0)
 
     def failed(self, *, statuses: tuple[str, ...] = ("fail",), kinds: tuple[str, ...] = ("requirement",)) -> pd.DataFrame:
@@ -90,5 +127,5 @@ class CheckResult:
         Information, incentive and amount rules never fail a run.
         """
         rules = getattr(self.pack, "rules", {})
-        kind = self.verdicts["rule"].map(lambda r: rules[r].kind if r in rules else "requirement")
-        return self.verdicts[self.verdicts["status"].isin(statuses) & kind.isin(kinds)]
+        kind = self.table["rule"].map(lambda r: rules[r].kind if r in rules else "requirement")
+        return self.table[self.table["status"].isin(statuses) & kind.isin(kinds)]

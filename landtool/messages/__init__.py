@@ -1,0 +1,343 @@
+"""Words at the edge: one message catalogue per language, and the rendering of codes.
+
+Rules, readers and checks never write sentences. They return codes with their
+parameters — a verdict's ``reason`` and ``args``, an issue's ``problem`` and ``args``,
+an error's or a warning's code — and the sentences are made here, from the catalogue
+of the language asked for, where text is written: JSON, GeoPackage, XLSX, terminal,
+map. One check can therefore be written in either language without running it again.
+
+A catalogue is the YAML files of ``landtool/messages/<lang>/``, merged (a key may be
+defined in one file only). Templates use ``str.format`` fields with three extra
+conversions:
+
+``{name!t}``
+    the term for a code: ``terms.<name>.<value>`` (a list: each term, joined);
+``{name!l}``
+    a list joined with the language's separator;
+``{name!p}``
+    a ratio as a percentage (0.2 → ``20%``);
+``{name!i}``
+    the names of inputs (``inputs.<code>``, else ``fields.<code>``) joined as
+    alternatives ("A or B": any one would give the rule its evidence).
+
+Numbers without a format spec are shown with up to 6 decimals and no trailing zeros
+(the precision ratios are compared at), so a sentence never shows a rounded number that
+contradicts its verdict.
+
+To add a language, copy ``landtool/messages/en/`` to a new folder named by its code
+and translate every value; ``tests/test_messages.py`` checks that it is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from string import Formatter
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+__all__ = [
+    "LANGS",
+    "Catalogue",
+    "Message",
+    "catalogue",
+    "fmt_number",
+    "render_column",
+    "render_verdicts",
+]
+
+#: Languages with a catalogue, the default first.
+LANGS = ("zh", "en")
+
+_FORMATTER = Formatter()
+
+
+def fmt_number(value: Any, spec: str = "") -> str:
+    """A number for a sentence.
+
+    >>> fmt_number(2.9999850000000002), fmt_number(1.2), fmt_number(4666.666667, ",.2f")
+    ('2.999985', '1.2', '4,666.67')
+    >>> fmt_number(float("nan")), fmt_number(-0.0000001)
+    ('—', '0')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return str(value)
+    if spec:
+        return format(value, spec)
+    if isinstance(value, (float, np.floating)):
+        text = f"{value:,.6f}".rstrip("0").rstrip(".")
+        return "0" if text in ("", "-0") else text
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    return str(value)
+
+
+def _merge(into: dict, data: dict, where: str, path: str = "") -> None:
+    for key, value in data.items():
+        here = f"{path}.{key}" if path else str(key)
+        if key in into:
+            if isinstance(into[key], dict) and isinstance(value, dict):
+                _merge(into[key], value, where, here)
+                continue
+            msg = f"message catalogue {where}: {here} is defined twice"
+            raise ValueError(msg)
+        into[key] = value
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The messages of one language."""
+
+    lang: str
+    data: dict = field(repr=False)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The entry at a dotted key (``"ui.wrote"``), or ``default``."""
+        node: Any = self.data
+        for part in _split_key(key):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def text(self, key: str, /, **args: Any) -> str:
+        """The template at ``key`` filled with ``args``."""
+        template = self.get(key)
+        if not isinstance(template, str):
+            msg = f"message catalogue {self.lang}: no message {key!r}"
+            raise KeyError(msg)
+        return self.format(template, args)
+
+    def term(self, group: str, code: Any) -> str:
+        """``terms.<group>.<code>``, or the code itself when the catalogue has no word for it."""
+        terms = self.data.get("terms", {}).get(group, {})
+        word = terms.get(code if not isinstance(code, float) or not code.is_integer() else int(code))
+        return str(code) if word is None else str(word)
+
+    def label(self, group: str, code: str) -> str:
+        """A name shown to people: ``rules``, ``statuses``, ``families``, ``units``, ``fields`` …"""
+        value = self.data.get(group, {}).get(code)
+        return code if value is None else str(value)
+
+    def input_name(self, code: str) -> str:
+        """What an input is called: a layer or raster (``inputs``), else a field (``fields``)."""
+        for group in ("inputs", "fields"):
+            word = self.data.get(group, {}).get(code)
+            if word is not None:
+                return f"{word}（{code}）" if group == "fields" and self.lang == "zh" else (f"{word} ({code})" if group == "fields" else str(word))
+        return str(code)
+
+    def join(self, items) -> str:
+        return self.data.get("list_separator", ", ").join(str(i) for i in items)
+
+    def format(self, template: str, args: Mapping[str, Any]) -> str:
+        """Fill ``template``; a field the args lack is shown as "—"."""
+        out = []
+        for literal, name, spec, conversion in _FORMATTER.parse(template):
+            out.append(literal)
+            if name is None:
+                continue
+            value = _lookup(args, name)
+            out.append(self._field(name.split(".")[-1], value, spec or "", conversion))
+        return "".join(out)
+
+    def _field(self, name: str, value: Any, spec: str, conversion: str | None) -> str:
+        if conversion == "t":
+            if isinstance(value, (list, tuple)):
+                return self.join(self.term(name, v) for v in value)
+            return "—" if _missing(value) else self.term(name, value)
+        if conversion == "i":
+            items = value if isinstance(value, (list, tuple)) else ([] if _missing(value) else [value])
+            return self.data.get("alternatives_separator", " or ").join(self.input_name(v) for v in items)
+        if conversion == "l" or isinstance(value, (list, tuple)):
+            return self.join(fmt_number(v) if isinstance(v, float) else v for v in (value or []))
+        if conversion == "p":
+            return "—" if _missing(value) else fmt_number(round(float(value) * 100, 4)) + "%"
+        return "—" if _missing(value) else fmt_number(value, spec)
+
+
+def _split_key(key: str) -> list[str]:
+    """``"reasons.indicator.far_max.over_limit"`` → the rule id stays whole."""
+    parts = key.split(".")
+    if parts[0] == "reasons" and len(parts) == 4:
+        return ["reasons", f"{parts[1]}.{parts[2]}", parts[3]]
+    if parts[0] in ("rules", "interpretations") and len(parts) == 3:
+        return [parts[0], f"{parts[1]}.{parts[2]}"]
+    return parts
+
+
+def _lookup(args: Mapping[str, Any], name: str) -> Any:
+    value: Any = args
+    for part in name.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+@cache
+def catalogue(lang: str) -> Catalogue:
+    """The catalogue of ``lang`` (``zh`` or ``en``)."""
+    if lang not in LANGS:
+        msg = f"--lang: {lang!r} is not one of {', '.join(LANGS)}"
+        raise ValueError(msg)
+    root = resources.files("landtool") / "messages" / lang
+    data: dict = {}
+    for item in sorted(root.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".yaml"):
+            _merge(data, yaml.safe_load(item.read_text(encoding="utf-8")) or {}, f"{lang}/{item.name}")
+    return Catalogue(lang, data)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A code and its parameters, rendered in a language when shown.
+
+    ``group`` is the catalogue section: ``warnings`` (the default), ``progress`` …
+    """
+
+    code: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    group: str = "warnings"
+
+    def render(self, lang: str) -> str:
+        return catalogue(lang).text(f"{self.group}.{self.code}", **self.args)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _parse_args(texts: np.ndarray) -> list[dict]:
+    """JSON ``args`` cells → dicts (blank → {})."""
+    return [json.loads(t) if isinstance(t, str) and t else {} for t in texts]
+
+
+def render_column(
+    lang: str,
+    group: str,
+    keys: pd.Series,
+    columns: Mapping[str, pd.Series],
+    args: pd.Series | None = None,
+    *,
+    key_of=None,
+    suffix=None,
+) -> np.ndarray:
+    """Render one sentence per row of a table, from codes and values.
+
+    ``keys`` holds, per row, the catalogue key under ``group`` (e.g. an issue's
+    ``problem``); ``columns`` the values a template may name directly; ``args`` JSON
+    objects of further values. Rows are rendered once per distinct combination of
+    what their template uses, so a million rows with a handful of reasons cost a
+    handful of format calls per distinct value.
+    """
+    cat = catalogue(lang)
+    n = len(keys)
+    out = np.empty(n, dtype=object)
+    if n == 0:
+        return out
+    key_values = keys.astype(object).to_numpy()
+    arg_texts = args.astype(object).to_numpy() if args is not None else np.full(n, None, dtype=object)
+    arg_codes, arg_uniques = pd.factorize(pd.Series(arg_texts, dtype=object), use_na_sentinel=True)
+    parsed = _parse_args(np.asarray(arg_uniques, dtype=object))
+    key_codes, key_uniques = pd.factorize(pd.Series(key_values, dtype=object), use_na_sentinel=True)
+    arrays = {name: pd.Series(col).to_numpy(dtype=object) for name, col in columns.items()}
+    for k, key in enumerate(key_uniques):
+        rows = np.flatnonzero(key_codes == k)
+        template = cat.get(key_of(key) if key_of else f"{group}.{key}")
+        if not isinstance(template, str):
+            msg = f"message catalogue {lang}: no message for {group} {key!r}"
+            raise KeyError(msg)
+        names = {name.split(".")[0] for _, name, _, _ in _FORMATTER.parse(template) if name}
+        direct = [nm for nm in sorted(names) if nm in arrays]
+        needs_args = bool(names - set(direct)) or suffix is not None
+        parts = [arrays[nm][rows] for nm in direct]
+        if needs_args:
+            parts.append(arg_codes[rows])
+        if parts:
+            frame = pd.DataFrame({i: p for i, p in enumerate(parts)})
+            codes, firsts = _factorize_rows(frame)
+        else:
+            codes, firsts = np.zeros(len(rows), dtype=np.intp), np.array([0])
+        rendered = np.empty(len(firsts), dtype=object)
+        for u, first in enumerate(firsts):
+            row = rows[first]
+            values = {nm: arrays[nm][row] for nm in direct}
+            extra = parsed[arg_codes[row]] if arg_codes[row] >= 0 else {}
+            text = cat.format(template, {**extra, **values})
+            if suffix is not None:
+                text += suffix(cat, {**extra, **values})
+            rendered[u] = text
+        out[rows] = rendered[codes]
+    return out
+
+
+def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the distinct rows of ``frame`` and the position of each one's first row."""
+    if frame.shape[1] == 1:
+        codes, _ = pd.factorize(frame.iloc[:, 0], use_na_sentinel=False)
+    else:
+        codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    codes = np.asarray(codes)
+    _, firsts = np.unique(codes, return_index=True)
+    return codes, firsts
+
+
+def _discretion(cat: Catalogue, values: Mapping[str, Any]) -> str:
+    return cat.get("notes.discretion", "") if values.get("discretionary") else ""
+
+
+def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(explanation, interpretation) per verdict row, in ``lang``.
+
+    ``packs`` maps a pack id to its :class:`landtool.policy.Pack`, whose rules hold
+    the interpretations (they are per rule, not per row).
+    """
+    cat = catalogue(lang)
+    rules = verdicts["rule"].astype(object)
+    reasons = verdicts["reason"].astype(object)
+    keys = pd.Series(_reason_keys(rules.to_numpy(), reasons.to_numpy(), cat), index=verdicts.index)
+    columns = {c: verdicts[c] for c in ("value", "limit", "unit", "headroom", "status", "subject_id", "parcel_id") if c in verdicts}
+    explanation = render_column(
+        lang, "reasons", keys, columns, verdicts["args"] if "args" in verdicts else None, key_of=lambda k: k, suffix=_discretion
+    )
+    interpretation = np.full(len(verdicts), None, dtype=object)
+    if packs:
+        pairs = pd.DataFrame({"pack": verdicts["pack"].astype(object), "rule": rules})
+        codes, firsts = _factorize_rows(pairs)
+        texts = []
+        for first in firsts:
+            pack = packs.get(pairs["pack"].iat[first])
+            rule = pack.rule(pairs["rule"].iat[first]) if pack is not None else None
+            texts.append((rule.interpretation_text(lang) or None) if rule is not None else None)
+        interpretation = np.asarray(texts, dtype=object)[codes]
+    return explanation, interpretation
+
+
+def _reason_keys(rules: np.ndarray, reasons: np.ndarray, cat: Catalogue) -> np.ndarray:
+    """The catalogue key of each (rule, reason): the rule's own entry, else the shared one."""
+    pairs = pd.DataFrame({"rule": rules, "reason": reasons})
+    codes, firsts = _factorize_rows(pairs)
+    keys = []
+    for first in firsts:
+        rule, reason = rules[first], reasons[first]
+        own = f"reasons.{rule}.{reason}"
+        keys.append(own if isinstance(cat.get(own), str) else f"reasons.*.{reason}")
+    return np.asarray(keys, dtype=object)[codes]
