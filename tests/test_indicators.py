@@ -6,6 +6,8 @@ Every parcel is a 10 000 m² square, so FAR = floor area / 10 000 and a floor ar
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -88,8 +90,8 @@ def test_yuhuan_sets_no_far_upper_limit(verdict):
 
 def test_shengzhou_has_no_indicator_rules(verdict):
     v = verdict(run([{"id": "P", "gfa_m2": 50_000.0}], "shengzhou"), "P", "indicator.far_max")
-    assert v["status"] == "not_applicable"
-    assert "not in this policy" in v["explanation"]
+    assert (v["status"], v["reason"]) == ("not_applicable", "not_in_policy")
+    assert v["explanation"] == "本政策无此规定"
 
 
 def test_non_industrial_land_is_not_checked(verdict):
@@ -100,7 +102,7 @@ def test_non_industrial_land_is_not_checked(verdict):
 
 def test_english_explanations(verdict):
     v = verdict(run([{"id": "P", "gfa_m2": 12_000.0}], "tiantai", lang="en"), "P", "indicator.far_max")
-    assert v["explanation"].startswith("FAR 1.2 exceeds the policy limit 1.1")
+    assert v["explanation"] == "FAR 1.2 exceeds the policy limit of 1.1; the limit applies in principle: a special approval may still allow it"
 
 
 # --------------------------------------------------------------------------- height
@@ -194,3 +196,89 @@ def test_a_renovation_is_checked_at_its_floor_area_after(verdict):
     v = verdict(run([{"id": "P", "gfa_m2": 10_000.0, "gfa_after_m2": 12_000.0}], "tiantai", lang="en"), "P", "indicator.far_max")
     assert (v["status"], v["value"]) == ("fail", 1.2)
     assert v["explanation"].startswith("FAR after the renovation 1.2 exceeds")
+
+
+# --------------------------------------------------------------------------- 原则上 and evidence
+
+
+def test_the_in_principle_note_is_only_on_the_packs_own_limit(verdict):
+    """POLICY.md: a breach of a limit from elsewhere (a planning condition, a height-limit
+    zone) never says a special approval may allow it; a zone limit equal to the pack's own
+    24 m is the zone's."""
+    result = run(
+        [{"id": "PACK", "gfa_m2": 12_000.0, "height_m": 25.0}, {"id": "PLAN", "gfa_m2": 16_000.0, "plan_far_max": 1.5}],
+        "tiantai",
+        lang="en",
+    )
+    assert "in principle" in verdict(result, "PACK", "indicator.far_max")["explanation"]
+    assert "in principle" in verdict(result, "PACK", "indicator.height_max")["explanation"]
+    plan = verdict(result, "PLAN", "indicator.far_max")
+    assert plan["status"] == "fail" and "in principle" not in plan["explanation"]
+    zoned = verdict(run([{"id": "P", "height_m": 25.0}], "tiantai", zones=limit_zone(24.0), lang="en"), "P", "indicator.height_max")
+    assert (zoned["status"], zoned["limit"]) == ("fail", 24.0)
+    assert "height-limit zone" in zoned["explanation"] and "in principle" not in zoned["explanation"]
+
+
+def buildings_on(parcel: str, *rows):
+    return frame([{"building_id": f"{parcel}-{i}", "geometry": rect(10 + 20 * i, 10, 25 + 20 * i, 25), **r} for i, r in enumerate(rows)])
+
+
+@pytest.mark.parametrize(
+    ("buildings", "reason", "missing"),
+    [
+        (None, "no_floor_area", ["gfa_m2", "buildings"]),  # no attribute and no buildings layer
+        ("elsewhere", "no_floor_area", ["gfa_m2", "building_on_parcel"]),  # a buildings layer that misses the parcel
+        ("no_floors", "no_floor_area", ["gfa_m2", "building_floor_area"]),  # a building with neither floor area nor floors
+    ],
+)
+def test_no_floor_area_evidence_is_insufficient_never_far_0(buildings, reason, missing, verdict):
+    layers = {
+        None: None,
+        "elsewhere": frame([{"building_id": "X", "floors": 3, "geometry": rect(5000, 5000, 5020, 5020)}]),
+        "no_floors": buildings_on("P", {"floors": 2}, {}),
+    }
+    result = run([{"id": "P"}], "tiantai", buildings=layers[buildings])
+    v = verdict(result, "P", "indicator.far_max")
+    assert (v["status"], v["reason"]) == ("insufficient_data", reason)
+    assert json.loads(v["args"])["missing"] == missing
+    assert v["value"] != v["value"]  # NaN, not 0
+    assert result.parcels.loc[0, "far"] != result.parcels.loc[0, "far"]
+
+
+def test_floor_area_from_buildings_when_every_building_has_it(verdict):
+    # 15 × 15 m footprints: 2 floors → 450 m², and a stated 1000 m²: FAR 0.145
+    result = run([{"id": "P"}], "tiantai", buildings=buildings_on("P", {"floors": 2}, {"gfa_m2": 1000.0}))
+    v = verdict(result, "P", "indicator.far_max")
+    assert (v["status"], v["value"]) == ("pass", 0.145)
+
+
+def test_a_building_layer_matching_few_parcels_is_a_warning():
+    result = run([{"id": "P"}, {"id": "Q"}, {"id": "R"}], "tiantai", buildings=buildings_on("P", {"floors": 1}))
+    codes = {w.code: w for w in result.warnings}
+    assert codes["buildings_match_few"].args == {"layer": "buildings", "matched": 1, "total": 3}
+    assert "1 of the 3" in codes["buildings_match_few"].render("en")
+
+
+def test_extra_limit_binds_on_the_building_under_it(verdict, tmp_path):
+    """A clearance raster allows 12 m over one corner and 100 m elsewhere: the 13 m
+    building in the corner binds (value 13 m, limit 12 m), not the parcel's tallest
+    building (20 m) under the 100 m surface."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from tests.conftest import X0, Y0
+
+    surface = np.full((75, 75), 100.0, dtype="float32")  # 2 m cells over 150 × 150 m
+    surface[-20:, :20] = 12.0  # the lower-left 40 × 40 m
+    path = tmp_path / "clearance.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=75, height=75, count=1, dtype="float32", crs="EPSG:4549",
+                       transform=from_origin(X0, Y0 + 150, 2.0, 2.0), nodata=-9999) as dst:
+        dst.write(surface, 1)
+    parcels = frame([{"parcel_id": "P", "land_use": "工业用地", "gfa_m2": 5_000.0, "geometry": square(AREA)}])
+    b = frame([{"building_id": "low", "height_m": 13.0, "floors": 3, "geometry": rect(5, 5, 25, 25)},
+               {"building_id": "tall", "height_m": 20.0, "floors": 5, "geometry": rect(60, 60, 90, 90)}])
+    result = landtool.check(parcels, buildings=b, height_limit_raster=str(path), policy="tiantai", as_of="2023-06-30", lang="en")
+    v = verdict(result, "P", "indicator.height_max")
+    assert (v["status"], v["value"], v["limit"]) == ("fail", 13.0, 12.0)
+    assert "in principle" not in v["explanation"]

@@ -1,9 +1,9 @@
 """Rule families: one module per family, each rule a vectorized function returning verdict rows.
 
-Every parcel rule has the signature ``rule(frame, rule, pack_id, *, lang, **inputs) ->
-DataFrame`` where ``frame`` is the prepared parcel table (see :mod:`landtool.prepare`);
-a rule that needs another input (``buildings``, ``zones``, ``supplied_from`` …) declares
-it as a keyword argument, and :func:`landtool.check` passes it.
+Every parcel rule has the signature ``rule(frame, rule, pack_id, **inputs) -> DataFrame``
+where ``frame`` is the prepared parcel table (see :mod:`landtool.prepare`); a rule that
+needs another input (``buildings``, ``zones``, ``supplied_from`` …) declares it as a
+keyword argument, and :func:`landtool.check` passes it.
 """
 
 from landtool.rules import (

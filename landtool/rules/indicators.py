@@ -16,43 +16,15 @@ import pandas as pd
 
 from landtool.policy import Rule, compare
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import parcel_verdicts
+from landtool.verdicts import by_reason, declare, only, parcel_verdicts
 
 __all__ = ["density_max", "far_max", "height_max"]
 
-EXPLAIN = {
-    "not_industrial": {
-        "zh": "非工业用地（{land_use}），不适用技术经济指标",
-        "en": "not industrial land ({land_use}): indicator limits do not apply",
-    },
-    "unlimited": {
-        "zh": "{what_zh}为 {value}，本政策在此不设上限",
-        "en": "{what_en} is {value}; this policy sets no upper limit here",
-    },
-    "no_plan": {
-        "zh": "本政策要求按规划条件控制，缺少{plan_field}（规划条件）",
-        "en": "this policy defers to the planning condition; {plan_field} is missing",
-    },
-    "no_value": {
-        "zh": "无法计算{what_zh}：缺少{needs}",
-        "en": "cannot compute the {what_en}: {needs} missing",
-    },
-    "pass": {
-        "zh": "{what_zh} {value} ≤ {source_zh}限值 {limit}",
-        "en": "{what_en} {value} is within the {source_en} limit {limit}",
-    },
-    "fail": {
-        "zh": "{what_zh} {value} 超过{source_zh}限值 {limit}",
-        "en": "{what_en} {value} exceeds the {source_en} limit {limit}",
-    },
-}
-
-SOURCES = {
-    "plan": ("规划条件", "planning-condition"),
-    "pack": ("政策", "policy"),
-    "standard_land": ("标准地放宽", "standard-land relaxed"),
-    "extra": ("限高区或净空", "height-limit zone or clearance"),
-}
+#: Reason codes of the three limit rules (sentences: landtool/messages/*/indicator.yaml).
+LIMIT_REASONS = ("not_industrial", "unlimited", "no_plan", "within_limit", "over_limit")
+declare("indicator.far_max", (*LIMIT_REASONS, "no_floor_area"))
+declare("indicator.height_max", (*LIMIT_REASONS, "no_height", "limit_unconfirmed"))
+declare("indicator.density_max", (*LIMIT_REASONS, "no_footprint"))
 
 
 def _in_any_zone(frame: pd.DataFrame, zone_type: str) -> np.ndarray:
@@ -65,22 +37,32 @@ def _limit_verdicts(
     rule: Rule,
     pack_id: str,
     *,
-    lang: str,
     param: str,
     value: pd.Series,
     plan: pd.Series,
     decimals: int,
     unit: str,
-    what: tuple,
-    needs: str,
+    what,
+    no_value: tuple[str, np.ndarray],
     headroom_per_unit: np.ndarray | float,
     pack_limit: np.ndarray | None = None,
     extra_limit: np.ndarray | None = None,
+    extra_value: np.ndarray | None = None,
+    extra_unconfirmed: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Shared logic of the three limit rules (see module docstring).
 
-    ``headroom_per_unit`` converts a difference in the measured unit to the headroom
-    unit (site area for FAR → floor area in m²; 1 for height in m).
+    ``what`` names the measure in the sentences (a code of ``terms.what``, per row or
+    one); ``no_value`` is the reason code and, per row, the inputs missing where the
+    measure is unknown. ``headroom_per_unit`` converts a difference in the measured unit
+    to the headroom unit (site area for FAR → floor area in m²; 1 for height in m).
+
+    ``extra_limit`` (height-limit zones, a clearance raster) is compared with
+    ``extra_value``, the height of the building with the least headroom under it (not
+    the tallest building, which may stand where the limit is higher); it binds where
+    its headroom is no larger than the pack's or plan's (a tie is the extra limit's: it
+    is never 原则上). Where ``extra_unconfirmed`` holds (a building the raster does not
+    fully cover), no pass is given.
     """
     n = len(frame)
     spec = rule[param]
@@ -116,49 +98,82 @@ def _limit_verdicts(
     limit = np.where(unlimited | no_plan, np.nan, limit)
     # Extra limits (height-limit zones, an airport clearance raster) bind where stricter.
     extra = np.full(n, np.nan) if extra_limit is None else np.asarray(extra_limit, dtype=float)
+    under_extra = measured if extra_value is None else np.where(np.isnan(extra_value), measured, extra_value)
     has_extra = ~np.isnan(extra)
-    extra_binds = has_extra & (np.isnan(limit) | (extra < limit))
+    with np.errstate(invalid="ignore"):
+        extra_binds = has_extra & (np.isnan(limit) | (np.round(extra - under_extra, decimals) <= np.round(limit - measured, decimals)))
+    unknown = np.isnan(measured)
+    measured = np.where(extra_binds & ~unknown, under_extra, measured)
     limit = np.where(extra_binds, extra, limit)
     source[extra_binds] = "extra"
-    no_value = np.isnan(measured)
+    unconfirmed = np.zeros(n, bool) if extra_unconfirmed is None else np.asarray(extra_unconfirmed, dtype=bool)
     ok = compare(measured, spec.op or "<=", limit, decimals=decimals)
-    conditions = [~industrial, unlimited & ~has_extra, no_plan & ~has_extra, no_value, no_plan & ok, ok]
-    status = np.select(conditions, ["not_applicable", "pass", "insufficient_data", "insufficient_data", "insufficient_data", "pass"], "fail")
-    reason = np.select(conditions, ["not_industrial", "unlimited", "no_plan", "no_value", "no_plan", "pass"], "fail")
+    free = unlimited & ~has_extra  # no limit applies at all
+    conditions = [~industrial, unknown, free & unconfirmed, free, no_plan & ~has_extra, no_plan & ok, ok & unconfirmed, ok]
+    status = np.select(conditions, ["not_applicable", "insufficient_data", "insufficient_data", "pass", "insufficient_data", "insufficient_data", "insufficient_data", "pass"], "fail")
+    reason = np.select(conditions, ["not_industrial", no_value[0], "limit_unconfirmed", "unlimited", "no_plan", "no_plan", "limit_unconfirmed", "within_limit"], "over_limit")
     headroom = (np.round(limit, decimals) - np.round(measured, decimals)) * headroom_per_unit
-    zh_src = [SOURCES[s][0] for s in source]
-    en_src = [SOURCES[s][1] for s in source]
+    decided = np.isin(reason, ("within_limit", "over_limit"))
     return parcel_verdicts(
         frame,
         rule,
         pack_id,
         status=status,
         reason=reason,
-        explain=EXPLAIN,
-        lang=lang,
         value=np.round(measured, decimals),
         limit=limit,
         unit=unit,
-        extra={
-            "what_zh": what[0],
-            "what_en": what[1],
-            "source_zh": zh_src,
-            "source_en": en_src,
-            "plan_field": plan.name,
-            "needs": needs,
-            "land_use": frame["land_use"] if "land_use" in frame else "—",
-            "headroom": np.round(headroom, AREA_DECIMALS),
+        headroom=np.round(headroom, AREA_DECIMALS),
+        # 原则上 belongs to the pack's own numbers, never to a plan or a height-limit zone
+        discretionary=np.isin(source, ("pack", "standard_land")),
+        args={
+            "land_use": only(~industrial, frame["land_use"]),
+            "what": what if np.ndim(what) == 0 else only(industrial, what),
+            "source": only(decided, source),
+            "missing": by_reason(reason, {no_value[0]: no_value[1], "limit_unconfirmed": ["height_limit_raster"], "no_plan": [plan.name]}),
+            "plan_field": only(reason == "no_plan", plan.name),
         },
     )
 
 
-def far_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
+#: What a parcel lacks, by the gap code that :func:`landtool.prepare.prepare` records
+#: where a measure is unknown (``floor_area_gap``, ``height_gap``, ``footprint_gap``).
+GAP_INPUTS = {
+    "floor_area_gap": {
+        "no_buildings_layer": ["gfa_m2", "buildings"],
+        "no_building": ["gfa_m2", "building_on_parcel"],
+        "building_floor_area": ["gfa_m2", "building_floor_area"],
+    },
+    "height_gap": {
+        "no_height_source": ["height_m", "buildings", "height_raster"],
+        "no_building": ["height_m", "building_on_parcel"],
+        "building_height": ["building_height", "height_raster"],
+        "raster_no_cells": ["raster_cells"],
+        "raster_implausible": ["plausible_raster_heights"],
+        "raster_no_building": ["height_m", "buildings"],  # no cell of the parcel reaches a building's height
+    },
+    "footprint_gap": {
+        "no_buildings_layer": ["buildings"],
+        "no_building": ["building_on_parcel"],
+    },
+}
+
+
+def missing_inputs(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Per parcel, the inputs named by its gap code in ``column`` (None where none)."""
+    gaps = frame[column].to_numpy(dtype=object) if column in frame else np.full(len(frame), None, dtype=object)
+    names = GAP_INPUTS[column]
+    return np.array([names.get(g) if isinstance(g, str) else None for g in gaps] + [None], dtype=object)[:-1]
+
+
+def far_max(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
     """``indicator.far_max``: FAR = gross floor area / measured site area (ratio).
 
     For a zero-land renovation (``gfa_after_m2`` given) the FAR after the renovation is
     checked: the limits of tiantai 四（五） govern "实施“零增地”技改和新供地的工业项目", i.e.
     the building being applied for. Headroom is the floor area (m²) still allowed:
-    (limit − FAR) × site area.
+    (limit − FAR) × site area. A parcel with no floor area — no ``gfa_m2`` and no
+    building with a floor area assigned to it — is ``insufficient_data``, never FAR 0.
     """
     after = frame["gfa_after_m2"].notna().to_numpy()
     far = np.where(after, ratio(frame["gfa_after_m2"], frame["area_exact_m2"]), frame["far"].to_numpy(float))
@@ -166,19 +181,18 @@ def far_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.D
         frame,
         rule,
         pack_id,
-        lang=lang,
         param="far_max",
         value=pd.Series(far, index=frame.index),
         plan=frame["plan_far_max"],
         decimals=RATIO_DECIMALS,
         unit="ratio",
-        what=(np.where(after, "技改后容积率", "容积率"), np.where(after, "FAR after the renovation", "FAR")),
-        needs="gfa_m2 / buildings",
+        what=np.where(after, "far_after", "far"),
+        no_value=("no_floor_area", missing_inputs(frame, "floor_area_gap")),
         headroom_per_unit=frame["area_m2"].to_numpy(float),
     )
 
 
-def height_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
+def height_max(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
     """``indicator.height_max``: the tallest building's height on the parcel (m).
 
     Extra limits (``extra_height_max_m``: ``height_limit`` zones, a height-limit raster
@@ -189,20 +203,21 @@ def height_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> p
         frame,
         rule,
         pack_id,
-        lang=lang,
         param="height_max_m",
         value=frame["height_m"],
         plan=frame["plan_height_max_m"],
         decimals=AREA_DECIMALS,
         unit="m",
-        what=("建筑高度（米）", "building height (m)"),
-        needs="height_m / buildings / --height-raster",
+        what="height",
+        no_value=("no_height", missing_inputs(frame, "height_gap")),
         headroom_per_unit=1.0,
         extra_limit=frame["extra_height_max_m"].to_numpy(float) if "extra_height_max_m" in frame else None,
+        extra_value=frame["extra_height_m"].to_numpy(float) if "extra_height_m" in frame else None,
+        extra_unconfirmed=frame["extra_height_problem"].notna().to_numpy() if "extra_height_problem" in frame else None,
     )
 
 
-def density_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> pd.DataFrame:
+def density_max(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
     """``indicator.density_max``: building footprint area / site area (ratio, 0–1).
 
     New industrial projects on 标准地 may go up to ``standard_land_density_max``
@@ -220,14 +235,13 @@ def density_max(frame: pd.DataFrame, rule: Rule, pack_id: str, *, lang: str) -> 
         frame,
         rule,
         pack_id,
-        lang=lang,
         param="density_max",
         value=frame["density"],
         plan=plan,
         decimals=RATIO_DECIMALS,
         unit="ratio",
-        what=("建筑密度", "building density"),
-        needs="buildings",
+        what="density",
+        no_value=("no_footprint", missing_inputs(frame, "footprint_gap")),
         headroom_per_unit=frame["area_m2"].to_numpy(float),
         pack_limit=pack_limit,
     )
