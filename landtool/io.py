@@ -1,32 +1,37 @@
-"""Reading what bureaus have: any GDAL vector format, GeoParquet, CSV tables.
+"""Reading what bureaus have: any GDAL vector format, GeoParquet, CSV tables, PostGIS.
 
-Fields are matched to the canonical names of SCHEMA.md case-insensitively and through
-the alias table (``fields.yaml``) plus a user mapping file; values are parsed to their
-types (numbers, dates, 是/否 booleans). Shapefiles whose DBF is GBK/GB18030 with no
-``.cpg`` are detected from the bytes themselves.
+Paths may be GDAL virtual paths (``/vsizip/parcels.zip/宗地.shp``, ``/vsigzip/…``,
+``/vsitar/…``) or a ``.zip`` holding one shapefile. Shapefiles whose DBF is GBK/GB18030
+with no ``.cpg`` are detected from the bytes themselves (inside a zip too); field names
+that GDAL cut inside a character at the DBF's 10 bytes are read without the cut character;
+a truncated .shp/.shx/.dbf is an error, not features read as empty. Fields are brought to their canonical names and
+types (:mod:`landtool.fields`), and the layer's CRS is checked against its coordinates
+(:func:`landtool.crs.settle_crs`) before anything is measured. Every failure is an
+:class:`InputError` naming the file or layer, never a traceback.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import codecs
 import re
 import warnings
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+import zipfile
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import yaml
 
+from landtool.crs import parse_crs, settle_crs
 from landtool.errors import InputError
+from landtool.fields import FieldMap, canonicalize, field_specs, load_field_map
+from landtool.values import parse_bool
 
 __all__ = [
     "FieldMap",
+    "canonicalize",
+    "check_encoding",
     "detect_dbf_encoding",
     "field_specs",
     "load_field_map",
@@ -37,123 +42,85 @@ __all__ = [
     "split_source",
 ]
 
-TRUE_WORDS = {"是", "y", "yes", "t", "true", "1", "1.0", "有", "√"}
-FALSE_WORDS = {"否", "n", "no", "f", "false", "0", "0.0", "无", "×"}
+#: Suffixes of single-layer formats (no layer to pick).
+_SINGLE_LAYER = {".shp", ".geojson", ".json", ".fgb", ".csv", ".parquet", ".geojsonl", ".geojsons"}
 
 
-@cache
-def field_specs() -> dict[str, dict[str, dict[str, Any]]]:
-    """The built-in field table: layer → canonical field → {type, aliases, required}."""
-    text = (resources.files("landtool") / "fields.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
-
-
-def _norm(name: str) -> str:
-    """Normalise a field name for matching: case, spaces, full-width brackets."""
-    name = str(name).strip().lower()
-    name = name.translate(str.maketrans("（）［］", "()[]"))
-    return re.sub(r"\s+", "", name)
-
-
-@dataclass(frozen=True)
-class FieldMap:
-    """A user's own field names: layer → canonical → list of source names.
-
-    The key ``"*"`` holds mappings for every layer.
-    """
-
-    mapping: dict[str, dict[str, list[str]]]
-
-    def names_for(self, layer: str, canonical: str) -> list[str]:
-        return self.mapping.get(layer, {}).get(canonical, []) + self.mapping.get("*", {}).get(canonical, [])
-
-
-def load_field_map(path: str | Path | None) -> FieldMap:
-    """Read a ``--fields`` mapping file (YAML or JSON).
-
-    Either flat (``canonical: source_name``, for every layer) or per layer::
-
-        parcels:
-          parcel_id: DKBH
-          owner: [QYMC, 单位名称]
-    """
-    if path is None:
-        return FieldMap({})
-    path = Path(path)
-    if not path.is_file():
-        msg = f"{path}: field mapping file not found"
-        raise InputError(msg)
+def check_encoding(encoding: str | None) -> None:
+    """Raise InputError when ``--encoding`` names no known encoding."""
+    if encoding is None:
+        return
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        msg = f"{path}: not a YAML/JSON field mapping ({exc.__class__.__name__})"
-        raise InputError(msg) from None
-    if not isinstance(data, dict):
-        msg = f"{path}: a field mapping must be 'canonical: source name' pairs, optionally under a layer name"
-        raise InputError(msg)
-    specs = field_specs()
-    known = {f for layer in specs.values() for f in layer}
-    mapping: dict[str, dict[str, list[str]]] = {}
-    problems = []
-    for key, value in data.items():
-        layer, pairs = (key, value) if isinstance(value, dict) else ("*", {key: value})
-        if layer != "*" and layer not in specs:
-            problems.append(f"unknown layer {layer!r} (layers: {', '.join(specs)})")
-            continue
-        for canonical, names in pairs.items():
-            if canonical not in known:
-                problems.append(f"unknown field {canonical!r}")
-                continue
-            names = names if isinstance(names, list) else [names]
-            mapping.setdefault(layer, {}).setdefault(canonical, []).extend(str(n) for n in names)
-    if problems:
-        msg = f"{path}: " + "; ".join(problems)
-        raise InputError(msg)
-    return FieldMap(mapping)
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError("encoding_unknown", encoding=str(encoding)) from None
 
 
 # --------------------------------------------------------------------------- encodings
 
 
-def detect_dbf_encoding(dbf_path: Path) -> str | None:
+def _decode_kind(body: bytes) -> str | None:
+    if body.isascii():
+        return None
+    for encoding, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")):
+        try:
+            body.decode(encoding)
+            return name
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def detect_dbf_encoding(dbf_path: Path | bytes) -> str | None:
     """Encoding of a DBF's text, judged from its bytes: ``"UTF-8"``, ``"GB18030"`` or None.
 
     Pure ASCII gives None (any encoding reads it). Data that is valid UTF-8 is read as
     UTF-8; otherwise valid GB18030 (a superset of GBK and GB2312) is read as such.
     """
-    raw = dbf_path.read_bytes()
+    raw = dbf_path if isinstance(dbf_path, bytes) else Path(dbf_path).read_bytes()
     if len(raw) < 32:
         return None
     header_len = int.from_bytes(raw[8:10], "little")
-    body = raw[header_len:]
-    if body.isascii():
-        return None
-    try:
-        body.decode("utf-8")
-        return "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        body.decode("gb18030")
-        return "GB18030"
-    except UnicodeDecodeError:
-        return None
+    return _decode_kind(raw[header_len:])
 
 
-def _shapefile_encoding(path: Path) -> str | None:
+def _shapefile_encoding(path: str) -> str | None:
     """Encoding to force for a shapefile without .cpg, else None (let GDAL decide)."""
-    if path.suffix.lower() != ".shp":
+    if not path.lower().endswith(".shp"):
         return None
-    if any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+    if path.startswith("/vsizip/"):
+        return _zipped_dbf_encoding(path)
+    if path.startswith("/vsi"):
+        return None
+    p = Path(path)
+    if any(p.with_suffix(s).exists() for s in (".cpg", ".CPG")):
         return None
     for suffix in (".dbf", ".DBF"):
-        dbf = path.with_suffix(suffix)
+        dbf = p.with_suffix(suffix)
         if dbf.exists():
             return detect_dbf_encoding(dbf)
     return None
 
 
-# --------------------------------------------------------------------------- reading
+def _zipped_dbf_encoding(path: str) -> str | None:
+    """The DBF encoding of a shapefile inside a zip (``/vsizip/a.zip/dir/x.shp``)."""
+    container = _vsi_container(path)
+    if container is None or not zipfile.is_zipfile(container):
+        return None
+    member = path[len("/vsizip/") :][len(str(container)) :].lstrip("/")
+    stem = member[:-4]
+    try:
+        with zipfile.ZipFile(container) as archive:
+            names = {n.lower(): n for n in archive.namelist()}
+            if f"{stem}.cpg".lower() in names:
+                return None
+            dbf = names.get(f"{stem}.dbf".lower())
+            return detect_dbf_encoding(archive.read(dbf)) if dbf else None
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
+# --------------------------------------------------------------------------- paths
 
 
 def split_source(source: str | Path) -> tuple[str, str | None]:
@@ -165,10 +132,65 @@ def split_source(source: str | Path) -> tuple[str, str | None]:
     return text, None
 
 
+_VSI = re.compile(r"^/vsi(zip|gzip|tar|7z|rar)/")
+_VSI_NETWORK = re.compile(r"^/vsi(curl|s3|gs|az|adls|oss|swift|webhdfs|hdfs)")
+
+
+def _vsi_container(path: str) -> Path | None:
+    """The local file a ``/vsizip/``-style path reads from (the first prefix that is a file), or None."""
+    rest = _VSI.sub("", path, count=1)
+    if rest.startswith("{") and "}" in rest:  # GDAL's /vsizip/{/path/a.zip}/member syntax
+        candidate = Path(rest[1 : rest.index("}")])
+        return candidate if candidate.is_file() else None
+    if rest.startswith("/vsi"):  # chained: /vsitar//vsigzip/… — GDAL judges
+        return None
+    parts = rest.split("/")
+    for i in range(1, len(parts) + 1):
+        candidate = Path("/".join(parts[:i]) or "/")
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _zipped_shapefile(path: str) -> str:
+    """``cadastre.zip`` holding one shapefile (at any depth) → its ``/vsizip/`` path, so that
+    its DBF encoding is detected like an unzipped one's; other paths are returned as given."""
+    if not path.lower().endswith(".zip") or path.startswith("/vsi") or not zipfile.is_zipfile(path):
+        return path
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [n for n in archive.namelist() if n.lower().endswith(".shp") and not n.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError):
+        return path
+    return f"/vsizip/{path}/{members[0]}" if len(members) == 1 else path
+
+
+def _check_exists(path: str, kind: str) -> None:
+    """A clean error for a file that is not there, an empty file, or a missing archive member."""
+    if _VSI_NETWORK.match(path):
+        return
+    if _VSI.match(path):
+        rest = _VSI.sub("", path, count=1)
+        if rest.startswith("/vsi"):
+            return
+        container = _vsi_container(path)
+        if container is None:
+            raise InputError("file_not_found", path=path, role=kind)
+        try:
+            pyogrio.list_layers(path)
+        except Exception as exc:  # GDAL error types vary by driver
+            if "does not exist" in str(exc):
+                raise InputError("member_not_found", path=path, container=str(container), role=kind) from None
+            raise _read_error(path, exc) from None
+        return
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file_not_found", path=path, role=kind)
+    if p.is_file() and p.stat().st_size == 0:
+        raise InputError("file_empty", path=path, role=kind)
+
+
 _DATABASE_URL = re.compile(r"^(postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
-#: ``table`` or ``schema.table``; letters (any script), digits and ``_``, not starting with a digit.
-_TABLE_NAME = re.compile(r"(?:([^\W\d]\w*)\.)?([^\W\d]\w*)")
-_GEOMETRY_SRID = re.compile(r"^geometry\(\w+,\s*(\d+)\)$", re.IGNORECASE)
 
 
 def _is_database(path: str) -> bool:
@@ -176,24 +198,62 @@ def _is_database(path: str) -> bool:
     return bool(_DATABASE_URL.match(path)) or path.startswith("PG:")
 
 
+def _gdal_message(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+
+
+def _read_error(path: str, exc: Exception) -> InputError:
+    """The error for a file GDAL cannot open or read: unknown format, else truncated/corrupt."""
+    detail = _gdal_message(exc)
+    if "not recognized as" in detail or "not a supported" in detail:
+        return InputError("format_unknown", path=path)
+    return InputError("cannot_read", path=path, detail=detail)
+
+
+def _check_shapefile(path: str) -> None:
+    """A shapefile whose .shp, .shx or .dbf is shorter than its header says is truncated
+    (GDAL would read the cut features as empty geometries or blank attributes)."""
+    if not path.lower().endswith(".shp") or path.startswith("/vsi"):
+        return
+    stem = Path(path)
+    for suffix in (".shp", ".shx", ".dbf"):
+        part = next((p for p in (stem.with_suffix(suffix), stem.with_suffix(suffix.upper())) if p.is_file()), None)
+        if part is None:
+            continue
+        with part.open("rb") as f:
+            head = f.read(32)
+        size = part.stat().st_size
+        if suffix == ".dbf":
+            if len(head) < 12:
+                raise InputError("file_truncated", path=str(part), size=size, expected=32)
+            expected = int.from_bytes(head[8:10], "little") + int.from_bytes(head[4:8], "little") * int.from_bytes(head[10:12], "little")
+        else:
+            if len(head) < 28:
+                raise InputError("file_truncated", path=str(part), size=size, expected=100)
+            expected = int.from_bytes(head[24:28], "big") * 2  # 16-bit words
+        if size < expected:
+            raise InputError("file_truncated", path=str(part), size=size, expected=expected)
+
+
 def _pick_layer(path: str, layer: str | None, kind: str) -> str | None:
-    if layer is not None or Path(path).suffix.lower() in {".shp", ".geojson", ".json", ".fgb", ".csv", ".parquet"}:
-        return layer
+    if layer is None and Path(path).suffix.lower() in _SINGLE_LAYER:
+        return None
     try:
-        names = [row[0] for row in pyogrio.list_layers(path)]
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL error types vary by driver
-        msg = f"{path}: cannot open ({_gdal_message(exc)})"
-        raise InputError(msg) from None
+        raise _read_error(path, exc) from None
+    if layer is not None:
+        if layer not in names:
+            raise InputError("layer_not_found", path=path, layer=layer, layers=names)
+        return layer
     if len(names) <= 1:
         return names[0] if names else None
     if kind in names:
         return kind
-    msg = f"{path}: holds layers {', '.join(names)}; name the {kind} layer as {path}::LAYER"
-    raise InputError(msg)
+    raise InputError("layer_ambiguous", path=path, layers=names, role=kind)
 
 
-def _gdal_message(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+# --------------------------------------------------------------------------- reading
 
 
 def read_layer(
@@ -204,169 +264,107 @@ def read_layer(
     fields: FieldMap | None = None,
     crs: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read a vector layer and bring its fields to the canonical names and types.
+    """Read a vector layer, check its CRS, bring its fields to the canonical names and types.
 
     Parameters
     ----------
     source
-        A path GDAL reads (``file.gpkg::layer`` to pick a layer), a ``.parquet``
-        GeoParquet file, or a ``postgresql://…`` URL with ``::schema.table``.
+        A path GDAL reads (``file.gpkg::layer`` to pick a layer; ``/vsizip/…`` virtual
+        paths), a ``.parquet`` GeoParquet file, or a ``postgresql://…`` URL with
+        ``::schema.table``.
     kind
         The layer's role: ``parcels``, ``buildings``, ``zones``, ``facility_land``,
         ``split_plan``, ``fringe``.
     encoding
         Force the text encoding (``--encoding``); default: detected.
     crs
-        CRS to assume when the layer has none (``--crs``).
+        CRS of a layer that has none, or whose declared CRS its coordinates contradict
+        (``--crs``; see :func:`landtool.crs.settle_crs`).
 
     The frame keeps the source feature number in ``source_fid`` (1-based) so that
-    messages and the ``issues`` layer can name the feature.
+    messages and the ``issues`` layer can name the feature. A ``crs_overridden``
+    warning, if any, is in ``frame.attrs["warnings"]``.
     """
+    check_encoding(encoding)
+    assumed = parse_crs(crs) if crs is not None else None
     path, layer = split_source(source)
     label = f"{path}::{layer}" if layer else path
     if _is_database(path):
-        gdf = _read_postgis(path, layer, label)
+        from landtool.postgis import read_postgis
+
+        gdf = read_postgis(path, layer)
+        label = f"{source_label(path)}::{layer}"
     else:
-        p = Path(path)
-        if not p.exists():
-            msg = f"{path}: file not found ({kind})"
-            raise InputError(msg)
-        if p.suffix.lower() in {".parquet", ".geoparquet"}:
+        _check_exists(path, kind)
+        if Path(path).suffix.lower() in {".parquet", ".geoparquet"} and not path.startswith("/vsi"):
             try:
-                gdf = gpd.read_parquet(p)
-            except Exception as exc:
-                msg = f"{path}: cannot read GeoParquet ({_gdal_message(exc)})"
-                raise InputError(msg) from None
+                gdf = gpd.read_parquet(path)
+            except Exception as exc:  # pyarrow and geopandas raise many types
+                raise InputError("cannot_read", path=path, detail=_gdal_message(exc)) from None
         else:
+            path = _zipped_shapefile(path)
+            _check_shapefile(path)
             layer = _pick_layer(path, layer, kind)
-            enc = encoding or _shapefile_encoding(p)
+            enc = encoding or _shapefile_encoding(path)
             try:
-                with warnings.catch_warnings():
-                    # GDAL's notes (duplicate feature ids made unique, laundered names) are
-                    # not the user's problem; real problems raise.
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    gdf = pyogrio.read_dataframe(p, layer=layer, encoding=enc, use_arrow=False)
+                gdf = _read_vector(path, layer, enc)
+            except UnicodeDecodeError:
+                gdf = _read_cut_names(path, layer, enc, label)
             except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
-                msg = f"{label}: cannot read ({_gdal_message(exc)})"
-                raise InputError(msg) from None
+                raise _read_error(label, exc) from None
             label = f"{path}::{layer}" if layer else path
-    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
-        msg = f"{label}: no geometry column; the {kind} layer must be polygons"
-        raise InputError(msg)
-    if gdf.crs is None:
-        if crs is None:
-            msg = f"{label}: layer has no CRS; give one with --crs (e.g. --crs EPSG:4549)"
-            raise InputError(msg)
-        gdf = gdf.set_crs(crs)
+    if not _has_geometry(gdf):
+        raise InputError("no_geometry", layer=label, role=kind)
     gdf = gdf.reset_index(drop=True)
     gdf["source_fid"] = np.arange(1, len(gdf) + 1)
-    return canonicalize(gdf, kind, label=label, fields=fields)
+    gdf = settle_crs(gdf, label, assumed)
+    notes = gdf.attrs.get("warnings", [])
+    out = canonicalize(gdf, kind, label=label, fields=fields)
+    out.attrs["warnings"] = notes
+    return out
 
 
-def _read_postgis(url: str, table: str | None, label: str) -> gpd.GeoDataFrame:
-    """Read ``schema.table`` (or ``table``, found through the search path) from PostGIS.
+def _read_vector(path: str, layer: str | None, encoding: str | None) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        # GDAL's notes (duplicate feature ids made unique, laundered names) are
+        # not the user's problem; real problems raise.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return pyogrio.read_dataframe(path, layer=layer, encoding=encoding, use_arrow=False)
 
-    The name is validated and quoted as an identifier, never pasted into SQL as given;
-    messages name the server without its password.
-    """
-    where = _safe_url(url)
-    if not table:
-        msg = f"{where}: name the table as URL::schema.table"
-        raise InputError(msg)
-    label = f"{where}::{table}"
-    name = _TABLE_NAME.fullmatch(table)
-    if name is None:
-        msg = f"{label}: table name must be schema.table or table (letters, digits, _)"
-        raise InputError(msg)
+
+def _read_cut_names(path: str, layer: str | None, encoding: str | None, label: str) -> gpd.GeoDataFrame:
+    """A shapefile whose field names were cut at the DBF's 10 bytes inside a character
+    (GDAL does that to long Chinese names in UTF-8): read byte for byte, then decode names
+    (dropping the cut character) and text in the encoding the data is in."""
+    encoding = encoding or "UTF-8"
     try:
-        import psycopg  # noqa: F401  (the driver the engine uses)
-        import sqlalchemy
-    except ImportError:
-        msg = f"{label}: reading PostGIS needs SQLAlchemy and psycopg: pip install 'landtool[postgis]'"
-        raise InputError(msg) from None
-    schema, relation = name.groups()
-    engine = _engine(url, label)
+        gdf = _read_vector(path, layer, "latin1")
+        names = {c: c.encode("latin1").decode(encoding, errors="ignore") for c in gdf.columns if c != gdf.geometry.name}
+        for column in names:
+            if pd.api.types.is_object_dtype(gdf[column]) or pd.api.types.is_string_dtype(gdf[column]):
+                gdf[column] = gdf[column].map(lambda v: v.encode("latin1").decode(encoding, errors="replace") if isinstance(v, str) else v)
+    except Exception as exc:  # the second read failed too: report it
+        raise _read_error(label, exc) from None
+    return gdf.rename(columns=names)
+
+
+def _has_geometry(frame) -> bool:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return False
     try:
-        try:
-            conn = engine.connect()
-        except sqlalchemy.exc.DBAPIError as exc:
-            msg = f"{label}: cannot connect to PostgreSQL ({_gdal_message(exc.orig)})"
-            raise InputError(msg) from None
-        with conn:
-            quote = engine.dialect.identifier_preparer.quote_identifier
-            try:
-                geom_col, srid = _geom_column(conn, ".".join(quote(part) for part in (schema, relation) if part), label)
-                query = sqlalchemy.select(sqlalchemy.text("*")).select_from(sqlalchemy.table(relation, schema=schema))
-                return gpd.read_postgis(query, conn, geom_col=geom_col, crs=srid)
-            except sqlalchemy.exc.DBAPIError as exc:
-                msg = f"{label}: cannot read from PostGIS ({_gdal_message(exc.orig)})"
-                raise InputError(msg) from None
-    finally:
-        engine.dispose()
+        return frame.geometry is not None
+    except AttributeError:  # no active geometry column
+        return False
 
 
 def source_label(source) -> str:
     """How a source is named in messages: the path, or a database URL without its password."""
     text = str(source)
-    return _safe_url(text) if _is_database(text) else text
+    if not _is_database(text):
+        return text
+    from landtool.postgis import safe_url
 
-
-def _safe_url(url: str) -> str:
-    """The URL or ``PG:`` conninfo with its password masked, for messages."""
-    if url.startswith("PG:"):
-        return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", url, flags=re.IGNORECASE)
-    return re.sub(r"^([^:/]+://[^:@/]*:)[^@]*@", r"\1***@", url)
-
-
-def _engine(url: str, label: str):
-    """A SQLAlchemy engine on psycopg 3 without a pool (connections close after the read)."""
-    import psycopg
-    import sqlalchemy
-    from sqlalchemy.pool import NullPool
-
-    if url.startswith("PG:"):  # GDAL's form: a libpq conninfo string
-        conninfo = url[3:]
-        return sqlalchemy.create_engine("postgresql+psycopg://", poolclass=NullPool, creator=lambda: psycopg.connect(conninfo, connect_timeout=10))
-    try:
-        parsed = sqlalchemy.engine.make_url(url)
-    except sqlalchemy.exc.ArgumentError:
-        msg = f"{label}: not a valid postgresql:// URL"
-        raise InputError(msg) from None
-    if "+" not in parsed.drivername:  # postgresql:// and postgres:// mean psycopg 3 here
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": 10}
-    try:
-        return sqlalchemy.create_engine(parsed, poolclass=NullPool, connect_args=connect_args)
-    except (sqlalchemy.exc.ArgumentError, sqlalchemy.exc.NoSuchModuleError, ImportError) as exc:
-        msg = f"{label}: cannot use this database URL ({_gdal_message(exc)})"
-        raise InputError(msg) from None
-
-
-def _geom_column(conn, qualified: str, label: str) -> tuple[str, int | None]:
-    """The table's first geometry column and its SRID (None when the column has no typmod).
-
-    Looked up in the catalog by the quoted name (``to_regclass`` follows the search
-    path when no schema is given), so a missing table is a clear message, not an SQL error.
-    """
-    import sqlalchemy
-
-    query = sqlalchemy.text(
-        "SELECT a.attname, format_type(a.atttypid, a.atttypmod) "
-        "FROM pg_catalog.pg_class c "
-        "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
-        "AND a.atttypid IN (SELECT oid FROM pg_catalog.pg_type WHERE typname = 'geometry') "
-        "WHERE c.oid = to_regclass(:name) ORDER BY a.attnum"
-    )
-    rows = conn.execute(query, {"name": qualified}).all()
-    if not rows:
-        msg = f"{label}: no such table (schema.table; names are case-sensitive)"
-        raise InputError(msg)
-    if rows[0][0] is None:
-        msg = f"{label}: table has no PostGIS geometry column"
-        raise InputError(msg)
-    m = _GEOMETRY_SRID.match(rows[0][1])
-    srid = int(m[1]) if m and int(m[1]) > 0 else None
-    return rows[0][0], srid
+    return safe_url(text)
 
 
 def read_table(
@@ -377,26 +375,24 @@ def read_table(
     fields: FieldMap | None = None,
 ) -> pd.DataFrame:
     """Read a non-spatial table (CSV, XLSX, or any layer's attributes) with canonical names."""
+    check_encoding(encoding)
     path, layer = split_source(source)
-    p = Path(path)
-    if not p.exists():
-        msg = f"{path}: file not found ({kind})"
-        raise InputError(msg)
-    suffix = p.suffix.lower()
-    if suffix in {".csv", ".txt"}:
-        df = _read_csv(p, encoding)
-    elif suffix in {".xlsx", ".xls"}:
+    _check_exists(path, kind)
+    suffix = Path(path).suffix.lower()
+    if suffix in {".csv", ".txt"} and not path.startswith("/vsi"):
+        df = _read_csv(Path(path), encoding)
+    elif suffix in {".xlsx", ".xls"} and not path.startswith("/vsi"):
         try:
-            df = pd.read_excel(p, sheet_name=layer or 0, dtype=str)
-        except Exception as exc:
-            msg = f"{path}: cannot read spreadsheet ({_gdal_message(exc)})"
-            raise InputError(msg) from None
+            df = pd.read_excel(path, sheet_name=layer or 0, dtype=str)
+        except Exception as exc:  # openpyxl / xlrd raise many types
+            raise InputError("cannot_read", path=path, detail=_gdal_message(exc)) from None
     else:
         try:
-            df = pyogrio.read_dataframe(p, layer=_pick_layer(path, layer, kind), read_geometry=False)
+            df = pyogrio.read_dataframe(path, layer=_pick_layer(path, layer, kind), read_geometry=False, encoding=encoding)
+        except InputError:
+            raise
         except Exception as exc:
-            msg = f"{path}: cannot read ({_gdal_message(exc)})"
-            raise InputError(msg) from None
+            raise _read_error(path, exc) from None
         df = pd.DataFrame(df)
     df = df.reset_index(drop=True)
     df["source_fid"] = np.arange(1, len(df) + 1)
@@ -414,133 +410,8 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             except UnicodeDecodeError:
                 continue
         else:
-            msg = f"{path}: text is neither UTF-8 nor GB18030; give --encoding"
-            raise InputError(msg)
+            raise InputError("text_encoding_unknown", path=str(path))
     try:
         return pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, LookupError) as exc:
-        msg = f"{path}: cannot read CSV ({_gdal_message(exc)})"
-        raise InputError(msg) from None
-
-
-# --------------------------------------------------------------------------- fields
-
-
-def canonicalize(df: pd.DataFrame, kind: str, *, label: str, fields: FieldMap | None = None) -> pd.DataFrame:
-    """Rename columns to canonical names and parse values to their types.
-
-    Columns that match no canonical name are kept as they are. Raises InputError
-    for a missing required field, two columns claiming one field, or unparseable
-    values (listing the features).
-    """
-    specs = field_specs()[kind]
-    fields = fields or FieldMap({})
-    by_norm: dict[str, str] = {}
-    for col in df.columns:
-        by_norm.setdefault(_norm(col), col)
-    geometry_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
-    rename: dict[str, str] = {}
-    taken: dict[str, str] = {}
-    for canonical, spec in specs.items():
-        # The user's mapping first, then the canonical name itself, then the aliases.
-        for name in (*fields.names_for(kind, canonical), canonical, *spec.get("aliases", [])):
-            col = by_norm.get(_norm(name))
-            if col is not None and col not in rename and col != geometry_name:
-                rename[col] = canonical
-                taken[canonical] = col
-                break
-    out = df.rename(columns=rename)
-    out = out.loc[:, ~out.columns.duplicated()]
-    missing = [c for c, s in specs.items() if s.get("required") and c not in out.columns]
-    if missing:
-        wanted = "; ".join(f"{c} (or {', '.join(specs[c].get('aliases', [])[:3])})" for c in missing)
-        msg = f"{label}: {kind} layer lacks required field {wanted}; map your own name with --fields"
-        raise InputError(msg)
-    problems = []
-    for canonical, spec in specs.items():
-        if canonical not in out.columns:
-            continue
-        parsed, bad = _parse(out[canonical], spec["type"])
-        out[canonical] = parsed
-        if bad.any():
-            fids = out.loc[bad, "source_fid"] if "source_fid" in out else out.index[bad]
-            shown = ", ".join(f"feature {f} {v!r}" for f, v in zip(list(fids)[:3], list(df.loc[bad, taken[canonical]])[:3], strict=False))
-            more = f" and {int(bad.sum()) - 3} more" if bad.sum() > 3 else ""
-            problems.append(f"field {taken[canonical]} ({canonical}) is not a {spec['type']}: {shown}{more}")
-    if problems:
-        msg = f"{label}: " + "; ".join(problems)
-        raise InputError(msg)
-    return out
-
-
-def _blank(series: pd.Series) -> pd.Series:
-    return series.isna() | series.astype(str).str.strip().isin(["", "nan", "None", "NaT", "<NA>"])
-
-
-def _parse(series: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """Parse one column; returns (values, mask of unparseable non-blank cells)."""
-    blank = _blank(series)
-    if kind == "text":
-        values = series.map(_text).where(~blank, None).astype(object)
-        return values, pd.Series(False, index=series.index)
-    if kind == "number":
-        if pd.api.types.is_numeric_dtype(series):
-            return series.astype(float), pd.Series(False, index=series.index)
-        cleaned = series.astype(str).str.strip().str.replace(",", "", regex=False).str.replace("％", "%", regex=False)
-        pct = cleaned.str.endswith("%")
-        values = pd.to_numeric(cleaned.str.rstrip("%"), errors="coerce")
-        values = values.where(~pct, values / 100)
-        return values.where(~blank).astype(float), values.isna() & ~blank
-    if kind == "bool":
-        parsed = series.map(parse_bool)
-        bad = parsed.isna() & ~blank
-        return parsed.astype("boolean"), bad
-    if kind == "date":
-        parsed = series.map(_parse_date)
-        bad = parsed.isna() & ~blank
-        return pd.to_datetime(parsed), bad
-    msg = f"unknown field type {kind!r}"
-    raise ValueError(msg)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def parse_bool(value: Any) -> bool | None:
-    """是/否, Y/N, 1/0, true/false, yes/no → bool; blank or unknown → None."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    word = str(value).strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    return None
-
-
-_DATE_PATTERNS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
-    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
-)
-
-
-def _parse_date(value: Any) -> dt.datetime | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
-    if isinstance(value, (dt.date, pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value).to_pydatetime()
-    text = str(value).strip()
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            try:
-                return dt.datetime(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                return None
-    return None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError("cannot_read", path=str(path), detail=_gdal_message(exc)) from None

@@ -27,8 +27,10 @@ number, 超过/不满/以外/（不含） exclude it).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import operator
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,9 @@ import numpy as np
 import yaml
 
 from landtool.errors import InputError
+from landtool.messages import Message
+from landtool.problems import Problem, raise_problems
+from landtool.values import read_text
 
 __all__ = [
     "OPERATORS",
@@ -63,6 +68,8 @@ INCLUSIVE_WORDS = ("以上", "以下", "以内", "不超过", "不少于", "不�
 EXCLUSIVE_WORDS = ("超过", "不满", "以外", "（不含）", "(不含)", "未达到", "高于", "低于")
 
 KINDS = ("requirement", "incentive", "info", "amount")
+#: Values a compared parameter may take besides a number (the rule code reads them).
+SYMBOLIC_LIMITS = ("plan", "unlimited")
 
 #: Every rule id of POLICY.md, in catalogue order. A pack may hold any subset.
 RULE_IDS = (
@@ -146,8 +153,7 @@ class Rule:
         try:
             return self.params[name]
         except KeyError:
-            msg = f"rule {self.id} ({self.clause}) has no parameter {name!r}; it has: {', '.join(self.params) or 'none'}"
-            raise InputError(msg) from None
+            raise InputError("pack_param_missing", rule=self.id, clause=self.clause, param=name, params=list(self.params)) from None
 
     def value(self, name: str, default: Any = None) -> Any:
         """The value of parameter ``name``, or ``default`` when the pack omits it."""
@@ -170,21 +176,24 @@ class Pack:
     rules: dict[str, Rule]
     source: str = ""
     path: str = ""
+    """``pack:<id>`` for a bundled pack, else the YAML file's path."""
+    sha256: str = ""
+    """SHA-256 of the pack's YAML file, for the run record."""
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule, or None when it is not in this policy."""
         return self.rules.get(rule_id)
 
-    def validity_warning(self, as_of: dt.date, lang: str = "zh") -> str | None:
-        """A warning when ``as_of`` lies outside the pack's validity, else None."""
+    def validity_warning(self, as_of: dt.date, lang: str | None = None) -> Message | None:
+        """A warning (``pack_expired`` / ``pack_not_yet_issued``) when ``as_of`` lies outside the
+        pack's validity, else None. ``lang`` is ignored (the message is rendered where shown)."""
+        args = {"pack": self.id, "document": self.document, "as_of": as_of.isoformat()}
         if self.valid_until and as_of > self.valid_until:
-            if lang == "en":
-                return f"policy pack {self.id} ({self.document}) expired on {self.valid_until.isoformat()}; checking as of {as_of.isoformat()} anyway"
-            return f"政策包 {self.id}（{self.document}）已于 {self.valid_until.isoformat()} 失效；仍按 {as_of.isoformat()} 检查"
+            args["valid_until"] = self.valid_until.isoformat()
+            return Message("pack_expired", args)
         if self.issued and as_of < self.issued:
-            if lang == "en":
-                return f"policy pack {self.id} ({self.document}) was issued on {self.issued.isoformat()}, after the as-of date {as_of.isoformat()}"
-            return f"政策包 {self.id}（{self.document}）于 {self.issued.isoformat()} 发布，晚于检查日期 {as_of.isoformat()}"
+            args["issued"] = self.issued.isoformat()
+            return Message("pack_not_yet_issued", args)
         return None
 
 
@@ -223,115 +232,176 @@ def available_packs() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_pack(name_or_path: str | Path) -> Pack:
-    """Load a bundled pack by id, or a user's pack from a YAML file.
+class _PackLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay text and are checked by :func:`_date`, so
+    that an impossible date (2023-02-30) is a listed problem, not a crash of the parser."""
 
-    Raises InputError listing every problem found in the file.
+
+_PackLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_pack(name_or_path: str | Path) -> Pack:
+    """Load a bundled pack by id, or a user's pack from a YAML file (UTF-8, else GB18030/GBK).
+
+    Raises InputError (``pack_invalid``) listing every problem found in the file.
     """
     text_path = Path(name_or_path)
     if str(name_or_path) in available_packs():
         resource = resources.files("landtool") / "packs" / f"{name_or_path}.yaml"
-        label = f"pack {name_or_path}"
-        text = resource.read_text(encoding="utf-8")
+        label = f"{name_or_path}.yaml"
+        raw = resource.read_bytes()
+        text = raw.decode("utf-8")
+        source_path = f"pack:{name_or_path}"
     elif text_path.suffix in {".yaml", ".yml"} or text_path.exists():
         if not text_path.is_file():
-            msg = f"{text_path}: policy pack file not found"
-            raise InputError(msg)
-        label = str(text_path)
-        text = text_path.read_text(encoding="utf-8")
+            raise InputError("pack_not_found", path=str(text_path))
+        label = source_path = str(text_path)
+        raw = text_path.read_bytes()
+        text = read_text(text_path, "pack_not_text")
     else:
-        msg = f"unknown policy pack {name_or_path!r}; bundled packs: {', '.join(available_packs())} (or give a path to a .yaml pack)"
-        raise InputError(msg)
+        raise InputError("pack_unknown", name=str(name_or_path), packs=available_packs())
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PackLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        msg = f"{label}:{where} not valid YAML ({getattr(exc, 'problem', exc)})"
-        raise InputError(msg) from None
-    return _build_pack(data, label)
+        raise InputError("pack_not_yaml", path=label, line=mark.line + 1 if mark else 1, detail=str(getattr(exc, "problem", "") or "")) from None
+    return replace(_build_pack(data, label), path=source_path, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def _date(value: Any, what: str, problems: list[str]) -> dt.date | None:
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any, key: str, problems: list[Problem]) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
+        if _ISO_DATE.fullmatch(str(value)):
+            return dt.date.fromisoformat(str(value))
     except ValueError:
-        problems.append(f"{what}: {value!r} is not a date (YYYY-MM-DD)")
-        return None
+        pass
+    problems.append(Problem("pack_bad_date", {"key": key, "value": str(value)}))
+    return None
+
+
+def _typed(data: dict, key: str, where: str, expected: str, problems: list[Problem], default: Any = None) -> Any:
+    """``data[key]`` when it has the expected type (``text``, ``mapping``, ``bool``,
+    ``text_or_mapping``), else ``default`` and a ``pack_wrong_type`` problem."""
+    value = data.get(key, default)
+    if value is None or value is default:
+        return value
+    ok = {
+        "text": isinstance(value, str),
+        "mapping": isinstance(value, dict),
+        "bool": isinstance(value, bool),
+        "text_or_mapping": isinstance(value, str) or (isinstance(value, dict) and all(isinstance(v, str) for v in value.values())),
+    }[expected]
+    if ok:
+        return value
+    problems.append(Problem("pack_wrong_type", {"key": f"{where}{key}", "pack_type": expected}))
+    return default
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_symbolic(value: Any) -> bool:
+    """A compared value the rule code resolves: ``plan``, ``unlimited``, or a list of the
+    input fields to compare with (``[industry_far, contract_far]``)."""
+    if isinstance(value, list):
+        from landtool.fields import field_specs
+
+        known = {f for layer in field_specs().values() for f in layer}
+        return bool(value) and all(isinstance(v, str) and v in known for v in value)
+    return isinstance(value, str) and value in SYMBOLIC_LIMITS
 
 
 def _build_pack(data: Any, label: str) -> Pack:
-    problems: list[str] = []
+    problems: list[Problem] = []
     if not isinstance(data, dict):
-        msg = f"{label}: a pack must be a mapping with id, document, valid_until and rules"
-        raise InputError(msg)
+        raise InputError("pack_not_mapping", path=label)
     for key in ("id", "document", "rules"):
         if key not in data:
-            problems.append(f"missing key {key!r}")
+            problems.append(Problem("pack_missing_key", {"key": key}))
+    for key in ("id", "document"):
+        if key in data and not isinstance(data[key], (str, int)):
+            problems.append(Problem("pack_wrong_type", {"key": key, "pack_type": "text"}))
+    title = _typed(data, "title", "", "text_or_mapping", problems, {})
+    source = _typed(data, "source", "", "text", problems, "")
     rules: dict[str, Rule] = {}
-    raw_rules = data.get("rules") or {}
-    if not isinstance(raw_rules, dict):
-        problems.append("rules: must be a mapping of rule id to rule")
-        raw_rules = {}
+    raw_rules = _typed(data, "rules", "", "mapping", problems, {}) or {}
     for rule_id, raw in raw_rules.items():
         where = f"rules.{rule_id}"
         if rule_id not in RULE_IDS:
-            problems.append(f"{where}: unknown rule id (known: see POLICY.md)")
+            problems.append(Problem("pack_unknown_rule", {"key": where}))
             continue
         if not isinstance(raw, dict) or not raw.get("clause"):
-            problems.append(f"{where}: every rule needs a clause")
+            problems.append(Problem("pack_no_clause", {"key": where}))
             continue
+        if not isinstance(raw["clause"], str):
+            problems.append(Problem("pack_wrong_type", {"key": f"{where}.clause", "pack_type": "text"}))
         kind = raw.get("kind", "requirement")
         if kind not in KINDS:
-            problems.append(f"{where}.kind: {kind!r} is not one of {', '.join(KINDS)}")
-        params: dict[str, Param] = {}
-        for pname, praw in (raw.get("params") or {}).items():
-            pwhere = f"{where}.params.{pname}"
-            if not isinstance(praw, dict) or "value" not in praw:
-                problems.append(f"{pwhere}: needs a value")
-                continue
-            unknown = set(praw) - {"value", "op", "unit", "words"}
-            if unknown:
-                problems.append(f"{pwhere}: unknown keys {sorted(unknown)}")
-            op = praw.get("op")
-            if op is not None and op not in OPERATORS:
-                problems.append(f"{pwhere}.op: {op!r} is not one of {', '.join(OPERATORS)}")
-            words = praw.get("words")
-            if words and op in OPERATORS:
-                problems.extend(_check_words(pwhere, str(words), op))
-            params[pname] = Param(pname, praw["value"], op, praw.get("unit"), words)
-        interp = raw.get("interpretation") or {}
+            problems.append(Problem("pack_not_one_of", {"key": f"{where}.kind", "value": str(kind), "allowed": list(KINDS)}))
+        discretionary = _typed(raw, "discretionary", f"{where}.", "bool", problems, False)
+        quote = _typed(raw, "quote", f"{where}.", "text", problems, "")
+        interp = _typed(raw, "interpretation", f"{where}.", "text_or_mapping", problems, {}) or {}
         if isinstance(interp, str):
             interp = {"zh": interp, "en": interp}
+        raw_params = _typed(raw, "params", f"{where}.", "mapping", problems, {}) or {}
+        params = {str(name): p for name, praw in raw_params.items() if (p := _param(f"{where}.params.{name}", str(name), praw, problems))}
         rules[rule_id] = Rule(
             id=rule_id,
             clause=str(raw["clause"]),
-            quote=str(raw.get("quote", "")),
+            quote=str(quote or ""),
             kind=kind,
-            discretionary=bool(raw.get("discretionary", False)),
+            discretionary=bool(discretionary),
             interpretation=dict(interp),
             params=params,
         )
     issued = _date(data.get("issued"), "issued", problems)
     valid_until = _date(data.get("valid_until"), "valid_until", problems)
-    if problems:
-        msg = f"{label}: invalid policy pack: " + "; ".join(problems)
-        raise InputError(msg)
-    title = data.get("title") or {}
+    if issued and valid_until and valid_until < issued:
+        problems.append(Problem("pack_dates_reversed", {"issued": issued.isoformat(), "valid_until": valid_until.isoformat()}))
+    raise_problems("pack_invalid", problems, path=label)
     if isinstance(title, str):
         title = {"zh": title, "en": title}
     return Pack(
         id=str(data["id"]),
-        title=dict(title),
+        title=dict(title or {}),
         document=str(data["document"]),
         issued=issued,
         valid_until=valid_until,
         rules=rules,
-        source=str(data.get("source", "")),
+        source=str(source or ""),
         path=label,
     )
+
+
+def _param(where: str, name: str, praw: Any, problems: list[Problem]) -> Param | None:
+    """One parameter of a rule, or None (with problems) when it cannot be used."""
+    if not isinstance(praw, dict) or "value" not in praw:
+        problems.append(Problem("pack_param_no_value", {"key": where}))
+        return None
+    unknown = set(map(str, praw)) - {"value", "op", "unit", "words"}
+    if unknown:
+        problems.append(Problem("pack_param_unknown_keys", {"key": where, "keys": sorted(unknown)}))
+    op = praw.get("op")
+    if op is not None and op not in OPERATORS:
+        problems.append(Problem("pack_not_one_of", {"key": f"{where}.op", "value": str(op), "allowed": list(OPERATORS)}))
+    value = praw["value"]
+    if op is not None and not (_is_number(value) or _is_symbolic(value)):
+        problems.append(Problem("pack_value_not_number", {"key": f"{where}.value", "value": str(value), "allowed": list(SYMBOLIC_LIMITS)}))
+    for key in ("unit", "words"):
+        if praw.get(key) is not None and not isinstance(praw[key], str):
+            problems.append(Problem("pack_wrong_type", {"key": f"{where}.{key}", "pack_type": "text"}))
+    words = praw.get("words")
+    if isinstance(words, str) and words and op in OPERATORS:
+        problems.extend(_check_words(where, words, op))
+    return Param(name, value, op, praw.get("unit"), words)
 
 
 def _boundary(words: str) -> str | None:
@@ -350,13 +420,13 @@ def _boundary(words: str) -> str | None:
     return "inclusive" if found else None
 
 
-def _check_words(where: str, words: str, op: str) -> list[str]:
+def _check_words(where: str, words: str, op: str) -> list[Problem]:
     """The boundary word of the text must agree with the operator."""
     boundary = _boundary(words)
     if boundary == "exclusive" and op in ("<=", ">="):
-        return [f"{where}: {words!r} excludes the number but op is {op!r}"]
+        return [Problem("pack_words_exclude", {"key": where, "words": words, "op": op})]
     if boundary == "inclusive" and op in ("<", ">"):
-        return [f"{where}: {words!r} includes the number but op is {op!r}"]
+        return [Problem("pack_words_include", {"key": where, "words": words, "op": op})]
     return []
 
 

@@ -157,7 +157,9 @@ def test_header_against_policy_md_itself(packs, pid):
 def test_validity_warning_after_expiry(packs, pid):
     pack = packs[pid]
     assert pack.validity_warning(dt.date(2023, 12, 31)) is None
-    assert "2023-12-31" in pack.validity_warning(dt.date(2024, 1, 1), "en")
+    warning = pack.validity_warning(dt.date(2024, 1, 1))
+    assert warning.code == "pack_expired" and warning.args["valid_until"] == "2023-12-31"
+    assert "expired on 2023-12-31" in warning.render("en") and "已于 2023-12-31 失效" in warning.render("zh")
 
 
 # --------------------------------------------------------------------------- rules, clauses, quotes
@@ -422,10 +424,8 @@ def test_benchmark_is_info(packs, pid):
 # --------------------------------------------------------------------------- validator
 
 
-def _pack_text(rule_yaml: str) -> str:
-    return (
-        "id: mine\ndocument: 测试〔2024〕1号\nissued: 2024-01-01\nvalid_until: 2025-12-31\nrules:\n" + rule_yaml
-    )
+def _pack_text(rule_yaml: str, *, issued: str = "2024-01-01", valid_until: str = "2025-12-31", extra: str = "") -> str:
+    return f"id: mine\ndocument: 测试〔2024〕1号\nissued: {issued}\nvalid_until: {valid_until}\n{extra}rules:\n" + rule_yaml
 
 
 def _load_text(tmp_path, text: str):
@@ -445,13 +445,23 @@ def test_minimal_user_pack_loads(tmp_path):
     assert pack.rule("fringe.area_cap")["area_cap_mu"].number == 5
 
 
+def _problems(tmp_path, text: str) -> tuple[list[str], str]:
+    with pytest.raises(InputError) as err:
+        _load_text(tmp_path, text)
+    assert err.value.code == "pack_invalid"
+    message = str(err.value)
+    assert message.startswith(f"{tmp_path / 'mine.yaml'}: invalid policy pack: ") and "\n" not in message
+    return err.value.problem_codes, message
+
+
 def test_bad_op_is_rejected(tmp_path):
     text = _pack_text(
         "  fringe.area_cap:\n    clause: 测试〔2024〕1号 二\n"
         "    params:\n      area_cap_mu: {value: 5, op: \"=<\", unit: mu}\n"
     )
-    with pytest.raises(InputError, match=r"rules\.fringe\.area_cap\.params\.area_cap_mu\.op: '=<' is not one of"):
-        _load_text(tmp_path, text)
+    codes, message = _problems(tmp_path, text)
+    assert codes == ["pack_not_one_of"]
+    assert "rules.fringe.area_cap.params.area_cap_mu.op: '=<' is not one of <=, <, >=, >, ==" in message
 
 
 def test_words_contradicting_op_are_rejected(tmp_path):
@@ -459,8 +469,9 @@ def test_words_contradicting_op_are_rejected(tmp_path):
         "  fringe.area_cap:\n    clause: 测试〔2024〕1号 二\n"
         "    params:\n      area_cap_mu: {value: 5, op: \"<\", unit: mu, words: 不超过}\n"
     )
-    with pytest.raises(InputError, match=r"area_cap_mu: '不超过' includes the number but op is '<'"):
-        _load_text(tmp_path, text)
+    codes, message = _problems(tmp_path, text)
+    assert codes == ["pack_words_include"]
+    assert "area_cap_mu: '不超过' includes the number but op is '<'" in message
 
 
 def test_exclusive_words_with_inclusive_op_are_rejected(tmp_path):
@@ -468,20 +479,19 @@ def test_exclusive_words_with_inclusive_op_are_rejected(tmp_path):
         "  incentive.vertical_subsidy:\n    clause: 测试〔2024〕1号 二\n"
         "    params:\n      rise_threshold: {value: 0.2, op: \">=\", unit: ratio, words: 20%（不含）以上}\n"
     )
-    with pytest.raises(InputError, match=r"rise_threshold: '20%（不含）以上' excludes the number but op is '>='"):
-        _load_text(tmp_path, text)
+    codes, message = _problems(tmp_path, text)
+    assert codes == ["pack_words_exclude"]
+    assert "rise_threshold: '20%（不含）以上' excludes the number but op is '>='" in message
 
 
 def test_unknown_rule_id_is_rejected(tmp_path):
-    text = _pack_text("  fringe.area_limit:\n    clause: 测试〔2024〕1号 二\n")
-    with pytest.raises(InputError, match=r"rules\.fringe\.area_limit: unknown rule id"):
-        _load_text(tmp_path, text)
+    codes, message = _problems(tmp_path, _pack_text("  fringe.area_limit:\n    clause: 测试〔2024〕1号 二\n"))
+    assert codes == ["pack_unknown_rule"] and "rules.fringe.area_limit" in message
 
 
 def test_missing_clause_is_rejected(tmp_path):
-    text = _pack_text("  fringe.area_cap:\n    quote: 不超过10亩\n")
-    with pytest.raises(InputError, match=r"rules\.fringe\.area_cap: every rule needs a clause"):
-        _load_text(tmp_path, text)
+    codes, message = _problems(tmp_path, _pack_text("  fringe.area_cap:\n    quote: 不超过10亩\n"))
+    assert codes == ["pack_no_clause"] and "rules.fringe.area_cap" in message
 
 
 def test_all_problems_are_reported_at_once(tmp_path):
@@ -489,14 +499,88 @@ def test_all_problems_are_reported_at_once(tmp_path):
         "  fringe.area_limit:\n    clause: x\n"
         "  fringe.area_cap:\n    quote: y\n"
     )
+    codes, _ = _problems(tmp_path, text)
+    assert codes == ["pack_unknown_rule", "pack_no_clause"]
+
+
+_CAP = "  fringe.area_cap:\n    clause: c\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "codes", "named"),
+    [
+        (_pack_text(_CAP, issued="2023-02-30"), ["pack_bad_date"], "issued: '2023-02-30'"),
+        (_pack_text(_CAP, valid_until="2023-1-5"), ["pack_bad_date"], "2023-1-5"),
+        (_pack_text(_CAP, valid_until="2019-12-31"), ["pack_dates_reversed"], "valid_until 2019-12-31 is before issued 2024-01-01"),
+        (_pack_text(_CAP + "    discretionary: 是\n"), ["pack_wrong_type"], "rules.fringe.area_cap.discretionary: must be true or false"),
+        (_pack_text(_CAP + "    params: [1, 2]\n"), ["pack_wrong_type"], "rules.fringe.area_cap.params: must be a mapping"),
+        (_pack_text(_CAP + "    params:\n      area_cap_mu: {value: 十亩, op: \"<=\"}\n"), ["pack_value_not_number"], "'十亩'"),
+        (_pack_text(_CAP + "    params:\n      area_cap_mu: {value: [gfa_m2, floor_area], op: \">\"}\n"), ["pack_value_not_number"], "floor_area"),
+        (_pack_text(_CAP + "    params:\n      area_cap_mu: 10\n"), ["pack_param_no_value"], "area_cap_mu: needs a value"),
+        (_pack_text(_CAP + "    kind: rule\n    params:\n      area_cap_mu: {value: 10, opp: \"<=\"}\n"),
+         ["pack_not_one_of", "pack_param_unknown_keys"], "unknown keys opp"),
+        (_pack_text(_CAP, extra="title: [a, b]\n"), ["pack_wrong_type"], "title: must be text or a mapping"),
+    ],
+)
+def test_malformed_packs_list_every_problem(tmp_path, text, codes, named):
+    got, message = _problems(tmp_path, text)
+    assert got == codes and named in message
+
+
+def test_compared_values_may_be_plan_unlimited_or_input_fields(tmp_path):
+    params = "    params:\n      a: {value: plan, op: \"<=\"}\n      b: {value: unlimited, op: \"<=\"}\n      c: {value: [industry_far, contract_far], op: \">\"}\n"
+    pack = _load_text(tmp_path, _pack_text(_CAP + params))
+    assert pack.rule("fringe.area_cap")["c"].value == ["industry_far", "contract_far"]
+
+
+def test_rules_that_are_not_a_mapping(tmp_path):
+    codes, message = _problems(tmp_path, "id: mine\ndocument: d\nrules: [fringe.area_cap]\n")
+    assert codes == ["pack_wrong_type"] and "rules: must be a mapping" in message
+
+
+def test_pack_problems_render_in_chinese(tmp_path):
+    text = _pack_text("  fringe.area_limit:\n    clause: x\n", issued="2023-02-30")
     with pytest.raises(InputError) as err:
         _load_text(tmp_path, text)
-    assert "unknown rule id" in str(err.value) and "needs a clause" in str(err.value)
+    zh = err.value.render("zh")
+    assert zh == f"{tmp_path / 'mine.yaml'}：政策包有误：rules.fringe.area_limit：未知的规则编号（规则编号见政策说明文档）；issued：“2023-02-30”不是有效日期（年-月-日）"
+
+
+def test_pack_in_gbk_is_read(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    text = _pack_text("  fringe.area_cap:\n    clause: 测试〔2024〕1号 二\n    params:\n      area_cap_mu: {value: 5, op: \"<=\", unit: mu, words: 不超过}\n")
+    path.write_bytes(text.encode("gbk"))
+    pack = load_pack(path)
+    assert pack.document == "测试〔2024〕1号" and pack.issued == dt.date(2024, 1, 1)
+    assert pack.rule("fringe.area_cap")["area_cap_mu"].words == "不超过"
+
+
+def test_pack_file_errors(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_pack(tmp_path / "absent.yaml")
+    assert err.value.code == "pack_not_found" and "absent.yaml" in str(err.value)
+    (tmp_path / "bad.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_pack(tmp_path / "bad.yaml")
+    assert err.value.code == "pack_not_yaml" and "bad.yaml: line 2" in str(err.value)
+    (tmp_path / "list.yaml").write_text("- a\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_pack(tmp_path / "list.yaml")
+    assert err.value.code == "pack_not_mapping"
+
+
+def test_missing_parameter_names_rule_and_clause(packs):
+    with pytest.raises(InputError) as err:
+        packs["tiantai"].rule("indicator.far_max")["nope"]
+    assert err.value.code == "pack_param_missing"
+    assert "indicator.far_max (天政发〔2022〕1号 四（五）) has no parameter nope" in str(err.value)
 
 
 def test_unknown_pack_id_names_the_bundled_packs():
-    with pytest.raises(InputError, match=r"unknown policy pack 'nowhere'.*taizhou"):
+    with pytest.raises(InputError) as err:
         load_pack("nowhere")
+    assert err.value.code == "pack_unknown"
+    assert re.search(r"unknown policy pack 'nowhere'.*taizhou", str(err.value))
 
 
 @pytest.mark.parametrize(
