@@ -11,16 +11,20 @@ This is the Python API that the CLI calls::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
-import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS
 
+from landtool import __version__
+from landtool.crs import settle_crs, to_crs_checked
+from landtool.datasets import SAMPLE, sample_dir
 from landtool.errors import InputError
 from landtool.height import HeightRaster
 from landtool.io import (
@@ -30,45 +34,54 @@ from landtool.io import (
     read_layer,
     read_table,
     source_label,
+    split_source,
 )
+from landtool.messages import LANGS, Message
 from landtool.policy import Pack, load_pack
 from landtool.prepare import prepare
-from landtool.result import STATUS_ORDER, VERDICT_COLUMNS, CheckResult, family_of
+from landtool.result import STATUS_ORDER, TABLE_COLUMNS, CheckResult, family_of
 from landtool.rules import AREA_RULES, PARCEL_RULES
 from landtool.rules.efficiency import in_survey_scope
 from landtool.rules.fringe import check_fringe
 from landtool.rules.fringe import fringe_candidates as find_fringe_candidates
-from landtool.rules.landuse import height_limit_layers
-from landtool.rules.transfers import check_merge, check_split
+from landtool.rules.limits import extra_height_limits
+from landtool.rules.merge import check_merge
+from landtool.rules.split import check_split
 from landtool.verdicts import not_in_policy
 
-__all__ = ["SAMPLE", "check", "sample_dir"]
-
-#: Files of the bundled sample (``data/``), by role.
-SAMPLE = {
-    "parcels": "parcels.gpkg",
-    "buildings": "buildings.gpkg",
-    "zones": "zones.gpkg",
-    "facility_land": "facility_land.gpkg",
-    "height_raster": "ndsm.tif",
-    "split_plan": "split_plan.gpkg",
-    "merge_plan": "merge_plan.csv",
-    "fringe": "fringe.gpkg",
-}
+__all__ = ["INPUT_ROLES", "check", "sample_dir"]
 
 #: Columns of the prepared table that are working data, not output.
-_INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid", "extra_height_source")
+_INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid", "extra_height_source",
+             "extra_height_m", "extra_height_problem")
+#: The input roles of a check, as named in the run record and in messages.
+INPUT_ROLES = ("parcels", "buildings", "zones", "facility_land", "height_raster", "dsm", "dem",
+               "height_limit_raster", "split_plan", "merge_plan", "fringe", "vacant", "fields")
+#: Below this share of industrial parcels with a building, the buildings layer is
+#: reported as matching few parcels (it may cover another area, or another CRS).
+FEW_BUILDINGS_SHARE = 0.5
 
-Progress = Callable[[str], None]
+Progress = Callable[[Message], None]
 
 
-def sample_dir() -> Path:
-    """The bundled sample data directory (``$LANDTOOL_DATA`` or the repository's ``data/``)."""
-    path = Path(os.environ.get("LANDTOOL_DATA", Path(__file__).resolve().parent.parent / "data"))
-    if not (path / SAMPLE["parcels"]).exists():
-        msg = f"{path}: bundled sample not found (give PARCELS, or set LANDTOOL_DATA)"
-        raise InputError(msg)
-    return path
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_source(role: str, source) -> dict:
+    """The run record of one input: role, path, size (bytes), SHA-256 (files only)."""
+    if isinstance(source, (gpd.GeoDataFrame, pd.DataFrame)):
+        return {"role": role, "path": f"<{type(source).__name__}>", "size": None, "sha256": None}
+    path, _ = split_source(source)
+    record = {"role": role, "path": source_label(source), "size": None, "sha256": None}
+    file = Path(path)
+    if file.is_file():
+        record.update(size=file.stat().st_size, sha256=_sha256(file))
+    return record
 
 
 @dataclass
@@ -76,20 +89,33 @@ class _Reader:
     encoding: str | None
     fields: FieldMap
     crs: str | None
+    inputs: list[dict] = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
-    def layer(self, source, kind: str) -> gpd.GeoDataFrame | None:
+    def _record(self, role: str, source, frame) -> None:
+        record = describe_source(role, source)
+        record["features"] = len(frame)
+        crs = getattr(frame, "crs", None)
+        record["crs"] = CRS.from_user_input(crs).to_string() if crs is not None else None
+        self.inputs.append(record)
+
+    def layer(self, source, kind: str, role: str | None = None) -> gpd.GeoDataFrame | None:
         if source is None:
             return None
         if isinstance(source, gpd.GeoDataFrame):
             frame = source.reset_index(drop=True).copy()
-            if frame.crs is None:
-                if self.crs is None:
-                    msg = f"{kind}: GeoDataFrame has no CRS; set one or pass crs="
-                    raise InputError(msg)
-                frame = frame.set_crs(self.crs)
+            if frame.crs is None and self.crs is None:
+                raise InputError("frame_without_crs", layer=kind)
             frame["source_fid"] = np.arange(1, len(frame) + 1)
-            return canonicalize(frame, kind, label=kind, fields=self.fields)
-        return read_layer(source, kind, encoding=self.encoding, fields=self.fields, crs=self.crs)
+            frame = settle_crs(frame, kind, self.crs)  # sets or corrects the CRS, checks the coordinates
+            notes = frame.attrs.get("warnings", [])
+            frame = canonicalize(frame, kind, label=kind, fields=self.fields)
+        else:
+            frame = read_layer(source, kind, encoding=self.encoding, fields=self.fields, crs=self.crs)
+            notes = frame.attrs.get("warnings", [])
+        self.warnings += notes
+        self._record(role or kind, source, frame)
+        return frame
 
     def table(self, source, kind: str) -> pd.DataFrame | None:
         if source is None:
@@ -97,8 +123,15 @@ class _Reader:
         if isinstance(source, pd.DataFrame):
             frame = source.reset_index(drop=True).copy()
             frame["source_fid"] = np.arange(1, len(frame) + 1)
-            return canonicalize(frame, kind, label=kind, fields=self.fields)
-        return read_table(source, kind, encoding=self.encoding, fields=self.fields)
+            frame = canonicalize(frame, kind, label=kind, fields=self.fields)
+        else:
+            frame = read_table(source, kind, encoding=self.encoding, fields=self.fields)
+        self._record(kind, source, frame)
+        return frame
+
+    def raster(self, role: str, path: str | None) -> None:
+        if path is not None:
+            self.inputs.append({**describe_source(role, path), "features": None, "crs": None})
 
 
 def _as_date(value) -> dt.date:
@@ -109,8 +142,7 @@ def _as_date(value) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        msg = f"--as-of: {value!r} is not a date (YYYY-MM-DD)"
-        raise InputError(msg) from None
+        raise InputError("bad_as_of", value=str(value)) from None
 
 
 def check(
@@ -135,6 +167,7 @@ def check(
     fringe_candidates: bool = False,
     vacant=None,
     progress: Progress | None = None,
+    command: str | None = None,
 ) -> CheckResult:
     """Check parcels against a policy pack.
 
@@ -142,7 +175,8 @@ def check(
     ----------
     parcels
         Path (any GDAL vector format, GeoParquet, ``file.gpkg::layer``) or a
-        GeoDataFrame. None: the bundled sample with all its layers.
+        GeoDataFrame. None, with no other layer either: the bundled sample with all
+        its layers (the result says so); None with other layers is an error.
     buildings, zones, facility_land, split_plan, fringe
         Optional layers, paths or GeoDataFrames; ``merge_plan`` may be a CSV.
     height_raster, dsm, dem
@@ -156,7 +190,8 @@ def check(
         Date of the check (default today); outside the pack's validity the check
         runs and warns.
     lang
-        ``zh`` or ``en``: language of explanations.
+        ``zh`` or ``en``: the language the result is written in (it can be rendered
+        in the other later: :meth:`CheckResult.verdicts_in`).
     fields, encoding, crs
         The user's field mapping file, a forced text encoding, a CRS for layers
         that have none.
@@ -165,36 +200,43 @@ def check(
         its fringe land (``fringe_candidates`` layer); ``vacant``: a layer of such
         land, else parcels whose land use is vacant or reserve land.
     progress
-        Called with a short message at each stage.
+        Called with a :class:`landtool.messages.Message` at each stage.
+    command
+        The command line, for the run record (default: this Python call).
     """
-    if lang not in ("zh", "en"):
-        msg = f"--lang: {lang!r} is not one of zh, en"
-        raise InputError(msg)
+    if lang not in LANGS:
+        raise InputError("bad_lang", value=str(lang), allowed=list(LANGS))
     say = progress or (lambda _msg: None)
     pack = policy if isinstance(policy, Pack) else load_pack(policy)
     as_of = _as_date(as_of)
-    warnings = []
-    if (w := pack.validity_warning(as_of, lang)) is not None:
-        warnings.append(w)
-
-    if parcels is None:
-        root = sample_dir()
-        sample = {role: str(root / name) for role, name in SAMPLE.items()}
-        parcels = sample["parcels"]
-        buildings = buildings or sample["buildings"]
-        zones = zones or sample["zones"]
-        facility_land = facility_land or sample["facility_land"]
-        if not (dsm or dem):
-            height_raster = height_raster or sample["height_raster"]
-        split_plan = split_plan or sample["split_plan"]
-        merge_plan = merge_plan or sample["merge_plan"]
-        fringe = fringe or sample["fringe"]
-
-    reader = _Reader(encoding, fields if isinstance(fields, FieldMap) else load_field_map(fields), crs)
-    say("reading layers")
-    parcel_frame = reader.layer(parcels, "parcels")
     height = HeightRaster(ndsm=height_raster, dsm=dsm, dem=dem)
-    say("measuring parcels, buildings and heights")
+    layers_given = {
+        "buildings": buildings, "zones": zones, "facility_land": facility_land, "height_raster": height_raster,
+        "dsm": dsm, "dem": dem, "height_limit_raster": height_limit_raster, "split_plan": split_plan,
+        "merge_plan": merge_plan, "fringe": fringe, "vacant": vacant,
+    }
+    sample = parcels is None
+    if sample:
+        given = [role for role, source in layers_given.items() if source is not None]
+        if given:
+            raise InputError("parcels_missing", given=given)
+        root = sample_dir()
+        paths = {role: str(root / name) for role, name in SAMPLE.items()}
+        parcels, buildings, zones, facility_land = paths["parcels"], paths["buildings"], paths["zones"], paths["facility_land"]
+        split_plan, merge_plan, fringe = paths["split_plan"], paths["merge_plan"], paths["fringe"]
+        height_raster = paths["height_raster"]
+        height = HeightRaster(ndsm=height_raster)
+    height.validate()
+
+    field_map = fields if isinstance(fields, FieldMap) else load_field_map(fields)
+    reader = _Reader(encoding, field_map, crs)
+    if isinstance(fields, (str, Path)):
+        reader.inputs.append({**describe_source("fields", fields), "features": None, "crs": None})
+    say(Message("reading", {}, "progress"))
+    parcel_frame = reader.layer(parcels, "parcels")
+    for role in ("height_raster", "dsm", "dem", "height_limit_raster"):
+        reader.raster(role, locals()[role])
+    say(Message("measuring", {"parcels": len(parcel_frame)}, "progress"))
     prep = prepare(
         parcel_frame,
         buildings=reader.layer(buildings, "buildings"),
@@ -207,82 +249,121 @@ def check(
     frame["in_survey_scope"] = in_survey_scope(frame, pack.rule("efficiency.survey_scope"))
 
     layers = dict(prep.layers)
-    limits = height_limit_layers(frame, layers.get("buildings"), height_limit_raster=height_limit_raster)
-    frame["extra_height_max_m"] = limits["extra_limit_m"].to_numpy(float)
-    frame["extra_height_source"] = limits["extra_limit_source"].to_numpy(object)
+    limits = extra_height_limits(frame, layers.get("buildings"), height_limit_raster=height_limit_raster)
+    frame["extra_height_max_m"] = limits.table["extra_limit_m"].to_numpy(float)
+    frame["extra_height_source"] = limits.table["extra_limit_source"].to_numpy(object)
+    frame["extra_height_m"] = limits.table["extra_height_m"].to_numpy(float)
+    frame["extra_height_problem"] = limits.table["extra_limit_problem"].to_numpy(object)
 
-    say(f"checking {len(frame)} parcels against {pack.id}")
+    say(Message("checking", {"parcels": len(frame), "pack": pack.id}, "progress"))
     inputs = {
         "buildings": layers.get("buildings"),
         "zones": layers.get("zones"),
         "supplied_from": pack.issued,
         "supplied_until": pack.valid_until,
     }
-    parts = [_parcel_verdicts(frame, pack, rule_id, func, lang, inputs) for rule_id, func in PARCEL_RULES.items()]
+    parts = [_parcel_verdicts(frame, pack, rule_id, func, inputs) for rule_id, func in PARCEL_RULES.items()]
     for rule_id, func in AREA_RULES.items():
         rule = pack.rule(rule_id)
         if rule is not None:
-            parts.append(_call(func, frame, rule, pack.id, lang, inputs))
+            parts.append(_call(func, frame, rule, pack.id, inputs))
         else:
-            years = sorted({str(d.year) for d in frame["supply_date"].dropna()}) or [None]
-            parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years), lang=lang))
+            years = sorted(pd.to_datetime(frame["supply_date"]).dropna().dt.year.astype(str).unique()) or [None]
+            parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years)))
 
-    issues = [prep.issues_layer()]
+    issues = [prep.issues_layer(), limits.issues]
     split = reader.layer(split_plan, "split_plan")
     if split is not None:
-        say("checking the split plan")
+        say(Message("split", {"pieces": len(split)}, "progress"))
         rows, layers["split_pieces"], found = check_split(
-            _to(split, prep.crs), frame, pack, lang=lang, buildings=layers.get("buildings"), facility_land=layers.get("facility_land")
+            _to(split, prep.crs, "split_plan"), frame, pack, buildings=layers.get("buildings"), facility_land=layers.get("facility_land")
         )
         parts.append(rows)
         issues.append(found)
     merge = reader.table(merge_plan, "merge_plan")
     if merge is not None:
-        say("checking the merge plan")
-        rows, layers["merge_groups"] = check_merge(merge, frame, pack, lang=lang, as_of=as_of)
+        say(Message("merge", {"rows": len(merge)}, "progress"))
+        rows, layers["merge_groups"] = check_merge(merge, frame, pack, as_of=as_of)
         parts.append(rows)
     applications = reader.layer(fringe, "fringe")
     if applications is not None:
-        say("checking fringe-land applications")
-        rows, layers["fringe"] = check_fringe(_to(applications, prep.crs), frame, pack, lang=lang)
+        say(Message("fringe", {"applications": len(applications)}, "progress"))
+        rows, layers["fringe"] = check_fringe(_to(applications, prep.crs, "fringe"), frame, pack)
         parts.append(rows)
-    if fringe_candidates:
-        say("looking for fringe-land candidates")
-        layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=_to(reader.layer(vacant, "parcels"), prep.crs) if vacant else None)
+    if fringe_candidates or vacant is not None:
+        say(Message("candidates", {}, "progress"))
+        vacant_frame = _to(reader.layer(vacant, "parcels", role="vacant"), prep.crs, "vacant") if vacant is not None else None
+        layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=vacant_frame)
+    reader.fields.check_used()
 
-    verdicts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=VERDICT_COLUMNS)
+    verdicts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TABLE_COLUMNS)
     layers["issues"] = pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True)
     parcels_layer = _parcels_layer(frame, verdicts, pack)
-    say("done")
+    warnings = [w for w in (pack.validity_warning(as_of),) if w is not None]
+    if sample:
+        warnings.append(Message("sample_checked", {"path": str(sample_dir())}))
+    warnings += reader.warnings + prep.warnings + limits.warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
+    run = {
+        "landtool": __version__,
+        "pack": pack.id,
+        "document": pack.document,
+        "pack_source": pack.path,
+        "pack_sha256": pack.sha256 or None,
+        "issued": pack.issued.isoformat() if pack.issued else None,
+        "valid_until": pack.valid_until.isoformat() if pack.valid_until else None,
+        "as_of": as_of.isoformat(),
+        "lang": lang,
+        "command": command if command is not None else "landtool.check(...)",
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "sample": sample,
+        "inputs": reader.inputs,
+    }
+    say(Message("done", {}, "progress"))
     return CheckResult(
-        verdicts=verdicts,
+        table=verdicts,
         parcels=parcels_layer,
         layers=layers,
         pack=pack,
         as_of=as_of,
         lang=lang,
-        warnings=warnings + prep.warnings,
+        warnings=warnings,
+        run=run,
     )
 
 
-def _to(layer: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str) -> list[Message]:
+    """Warnings that change how to read the verdicts (README "Warnings")."""
+    out = []
+    industrial = frame["is_industrial"].to_numpy(bool)
+    if not industrial.any():
+        out.append(Message("no_industrial_parcels", {"parcels": len(frame)}))
+        return out
+    if buildings_given:
+        total = int(industrial.sum())
+        matched = int((frame["buildings_count"].to_numpy() > 0)[industrial].sum())
+        if matched < FEW_BUILDINGS_SHARE * total:
+            out.append(Message("buildings_match_few", {"layer": label, "matched": matched, "total": total}))
+        elif matched < total:
+            out.append(Message("parcels_without_buildings", {"count": total - matched, "total": total}))
+    return out
+
+
+def _to(layer: gpd.GeoDataFrame, crs, label: str) -> gpd.GeoDataFrame:
     """A proposal layer in the working CRS."""
-    return layer if layer.crs == crs else layer.to_crs(crs)
+    return to_crs_checked(layer, crs, label)
 
 
-def _parcel_verdicts(frame: pd.DataFrame, pack: Pack, rule_id: str, func, lang: str, inputs: dict) -> pd.DataFrame:
+def _parcel_verdicts(frame: pd.DataFrame, pack: Pack, rule_id: str, func, inputs: dict) -> pd.DataFrame:
     rule = pack.rule(rule_id)
     if rule is None:
-        return not_in_policy(
-            rule_id, pack.id, subject="parcel", subject_id=frame["parcel_id"], parcel_id=frame["parcel_id"], lang=lang
-        )
-    return _call(func, frame, rule, pack.id, lang, inputs)
+        return not_in_policy(rule_id, pack.id, subject="parcel", subject_id=frame["parcel_id"], parcel_id=frame["parcel_id"])
+    return _call(func, frame, rule, pack.id, inputs)
 
 
-def _call(func, frame: pd.DataFrame, rule, pack_id: str, lang: str, inputs: dict) -> pd.DataFrame:
+def _call(func, frame: pd.DataFrame, rule, pack_id: str, inputs: dict) -> pd.DataFrame:
     """Run a rule with the inputs it declares as keyword arguments."""
     wanted = inspect.signature(func).parameters
-    return func(frame, rule, pack_id, lang=lang, **{k: v for k, v in inputs.items() if k in wanted})
+    return func(frame, rule, pack_id, **{k: v for k, v in inputs.items() if k in wanted})
 
 
 def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) -> gpd.GeoDataFrame:

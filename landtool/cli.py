@@ -1,14 +1,19 @@
 """The ``landtool`` command: a thin skin over :func:`landtool.check` and friends.
 
-Exit status (SCHEMA.md): 0 run completed, 1 with ``--fail-on fail`` and a failing
-verdict, 2 bad input or usage — with a one-line message, never a traceback.
+Exit status (SCHEMA.md): 0 run completed, 1 with ``--fail-on`` and a matching
+verdict, 2 bad input or usage — with a one-line message in the run's language, never a
+traceback. Everything a person reads comes from the message catalogues in ``--lang``
+(``--help`` is English).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import re
+import shlex
 import sys
+from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,22 +21,110 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
-from landtool.errors import LandtoolError
+from landtool import __version__
+from landtool.errors import InputError, LandtoolError
+from landtool.messages import LANGS, catalogue
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Check land parcels against Zhejiang's 腾笼换鸟、凤凰涅槃 industrial-land policies.",
-    pretty_exceptions_enable=False,
-)
-policies_app = typer.Typer(help="List the policy packs, or show one pack's rules.", invoke_without_command=True)
-app.add_typer(policies_app, name="policies")
+#: The config file looked for in the working directory (``--config`` names another).
+CONFIG_NAME = "landtool.yaml"
+#: Settings a config file may hold, by the option they default.
+CONFIG_KEYS = ("policy", "as_of", "lang", "fields", "encoding", "crs", "basemap", "fail_on", "tianditu_key")
+
+#: The main options (-q, -v) of the command being run.
+_OPTIONS: ContextVar[dict] = ContextVar("landtool_options", default={})
+#: The arguments of the command line being run (for the run record).
+_ARGV: ContextVar[list] = ContextVar("landtool_argv", default=[])
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 if not out.is_terminal:  # piped or captured: tables as wide as they need, not 80 columns
     out.width = 160
+
+
+def _argv_lang(args: list[str]) -> str:
+    """The language asked for on the command line (or in the config), before parsing."""
+    for i, arg in enumerate(args):
+        if arg == "--lang" and i + 1 < len(args) and args[i + 1] in LANGS:
+            return args[i + 1]
+        if arg.startswith("--lang=") and arg[7:] in LANGS:
+            return arg[7:]
+    lang = _config_values(_config_path(args)).get("lang")
+    return lang if lang in LANGS else LANGS[0]
+
+
+def _say(lang: str, key: str, **args) -> str:
+    return catalogue(lang).text(f"ui.{key}", **args)
+
+
+def _usage_message(exc: Exception, lang: str) -> str:
+    """A usage error of the command-line parser in one line, in ``lang``.
+
+    The parser's exception classes are told apart by what they carry (typer vendors its
+    own copy of click, whose classes are not public).
+    """
+    kind = type(exc).__name__
+    param = getattr(exc, "param", None)
+    name = (param.opts[0] if param is not None and getattr(param, "opts", None) else getattr(param, "name", "")) or ""
+    if kind == "NoSuchOption":
+        options = sorted(getattr(exc, "possibilities", None) or [])
+        hint = _say(lang, "usage_did_you_mean", options=options) if options else ""
+        return _say(lang, "usage_no_such_option", option=exc.option_name, hint=hint)
+    if kind == "MissingParameter":
+        return _say(lang, "usage_missing", name=name.upper() if getattr(param, "param_type_name", "") == "argument" else name)
+    detail = " ".join(exc.format_message().split()) if hasattr(exc, "format_message") else str(exc)
+    if (command := re.match(r"No such command '(.+)'", detail)) is not None:
+        return _say(lang, "usage_no_such_command", command=command[1])
+    if (extra := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)", detail)) is not None:
+        return _say(lang, "usage_extra_argument", argument=extra[1])
+    if kind == "BadParameter":
+        value = re.search(r"'([^']*)' is not", detail)
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        choices = [m.value for m in annotation] if isinstance(annotation, type) and issubclass(annotation, Enum) else []
+        if value is not None:
+            return _say(lang, "usage_bad_choice", name=name, value=value[1], choices=choices)
+        return _say(lang, "usage_bad_value", name=name or (getattr(exc, "param_hint", None) or ""), detail=detail)
+    return _say(lang, "usage_other", detail=detail)
+
+
+class OneLineGroup(TyperGroup):
+    """Typer's group with usage errors as one line (``landtool: error: …``), exit 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        _ARGV.set(argv)
+        lang = _argv_lang(argv)
+        try:
+            code = super().main(argv, prog_name=prog_name or "landtool", complete_var=complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            err.print(_say(lang, "line", text=_say(lang, "aborted")), markup=False)
+            code = 130
+        except typer.TyperException as exc:  # the parser's usage errors
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `landtool` alone: the help, not an error
+                out.print(exc.format_message(), markup=False, highlight=False)
+                code = 0
+                return sys.exit(code) if standalone_mode else code
+            err.print(_say(lang, "error_line", text=_usage_message(exc, lang)), markup=False, soft_wrap=True)
+            code = 2
+        except typer.Exit as exc:
+            code = exc.exit_code
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=OneLineGroup,
+    no_args_is_help=True,
+    help="Check land parcels against Zhejiang's 腾笼换鸟、凤凰涅槃 industrial-land policies.",
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+policies_app = typer.Typer(cls=OneLineGroup, help="List the policy packs, or show one pack's rules.", invoke_without_command=True,
+                           context_settings={"help_option_names": ["-h", "--help"]})
+app.add_typer(policies_app, name="policies")
 
 
 class Lang(str, Enum):
@@ -45,37 +138,170 @@ class FailOn(str, Enum):
     insufficient_data = "insufficient_data"
 
 
-def _fail(message: str) -> None:
-    err.print(f"landtool: error: {message}", markup=False, soft_wrap=True)
+# --------------------------------------------------------------------------- config, verbosity
+
+
+def _config_path(args: list[str]) -> Path | None:
+    for i, arg in enumerate(args):
+        if arg == "--config" and i + 1 < len(args):
+            return Path(args[i + 1])
+        if arg.startswith("--config="):
+            return Path(arg[9:])
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def _config_values(path: Path | None) -> dict:
+    """The settings of a config file (YAML, UTF-8 or GB18030); {} when there is none or it is unreadable
+    (the callback reports a bad file properly)."""
+    if path is None or not path.is_file():
+        return {}
+    try:
+        return load_config(path)
+    except LandtoolError:
+        return {}
+
+
+def load_config(path: Path) -> dict:
+    """Read a config file: ``key: value`` lines for :data:`CONFIG_KEYS`; paths relative to the file."""
+    import yaml
+
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="strict")
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        raise InputError("config_not_yaml", path=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError("config_not_mapping", path=str(path))
+    data = {str(k).replace("-", "_"): v for k, v in data.items()}
+    unknown = sorted(set(data) - set(CONFIG_KEYS))
+    if unknown:
+        raise InputError("config_unknown_keys", path=str(path), keys=unknown, allowed=list(CONFIG_KEYS))
+    if "fields" in data and data["fields"] is not None:
+        data["fields"] = str((path.parent / str(data["fields"])).resolve())
+    if "as_of" in data and data["as_of"] is not None:
+        data["as_of"] = str(data["as_of"])
+    return data
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"landtool {__version__}", markup=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", help="Print landtool's version and exit.", is_eager=True, callback=_print_version)] = False,
+    config: Annotated[Optional[Path], typer.Option("--config", help=f"Defaults for policy, as-of, fields, lang … (default: ./{CONFIG_NAME}).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing but errors (and the JSON asked for).")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print each stage as it starts, with counts.")] = False,
+) -> None:
+    """Check land parcels against Zhejiang's 腾笼换鸟、凤凰涅槃 industrial-land policies."""
+    path = config if config is not None else (Path.cwd() / CONFIG_NAME if (Path.cwd() / CONFIG_NAME).is_file() else None)
+    settings = {}
+    if path is not None:
+        if not path.is_file():
+            _fail(InputError("config_not_found", path=str(path)), _argv_lang(_ARGV.get()))
+        try:
+            settings = load_config(path)
+        except LandtoolError as exc:
+            _fail(exc, _argv_lang(_ARGV.get()))
+    _OPTIONS.set({"quiet": quiet, "verbose": verbose})
+    if settings:
+        ctx.default_map = {name: dict(settings) for name in ("check", "compare", "validate", "fringe-candidates", "report", "map")}
+        ctx.default_map["policies"] = {"show": {"lang": settings.get("lang")}} if settings.get("lang") else {}
+
+
+def _fail(exc: LandtoolError | str, lang: str) -> None:
+    text = exc.render(lang) if isinstance(exc, LandtoolError) else exc
+    err.print(_say(lang, "error_line", text=text), markup=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
 def handle_errors(func):
-    """Map library errors to exit code 2 with a one-line message."""
+    """Map library errors to exit code 2 with a one-line message in the command's language."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        lang = getattr(kwargs.get("lang"), "value", None) or _argv_lang(_ARGV.get())
         try:
             return func(*args, **kwargs)
         except typer.Exit:
             raise
         except LandtoolError as exc:
-            _fail(str(exc))
-        except (OSError, MemoryError) as exc:
-            _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+            _fail(exc, lang)
+        except MemoryError:
+            _fail(_say(lang, "out_of_memory"), lang)
+        except OSError as exc:
+            _fail(_say(lang, "os_error", path=str(getattr(exc, "filename", "") or ""), reason=str(exc.strerror or exc)), lang)
         except Exception as exc:  # a bug or an input case not foreseen: still one line
             if os.environ.get("LANDTOOL_DEBUG"):
                 raise
-            _fail(f"unexpected {exc.__class__.__name__}: {exc} (set LANDTOOL_DEBUG=1 for details)")
+            _fail(_say(lang, "internal_error", kind=exc.__class__.__name__, detail=" ".join(str(exc).split())[:300]), lang)
 
     return wrapper
+
+
+class Reporter:
+    """What a command prints on stderr: progress, warnings, "wrote …", in one language."""
+
+    def __init__(self, lang: str, *, quiet: bool = False, verbose: bool = False):
+        self.lang = lang
+        self.quiet = quiet
+        self.verbose = verbose
+        self._status = None
+
+    @classmethod
+    def of(cls, lang: Lang) -> Reporter:
+        """The reporter of the running command (``-q``/``-v`` of the main options)."""
+        options = _OPTIONS.get()
+        return cls(lang.value, quiet=options.get("quiet", False), verbose=options.get("verbose", False))
+
+    def __enter__(self):
+        if not self.quiet and not self.verbose and err.is_terminal:
+            self._status = err.status("landtool", spinner="dots")
+            self._status.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._status is not None:
+            self._status.__exit__(*exc)
+            self._status = None
+        return False
+
+    def progress(self, message) -> None:
+        text = message.render(self.lang)
+        if self._status is not None:
+            self._status.update(_say(self.lang, "line", text=text))
+        elif self.verbose:
+            err.print(_say(self.lang, "line", text=text), markup=False, soft_wrap=True)
+
+    def warn(self, messages) -> None:
+        if self.quiet:
+            return
+        for message in messages:
+            err.print(_say(self.lang, "warning_line", text=message.render(self.lang)), markup=False, soft_wrap=True)
+
+    def wrote(self, path) -> None:
+        if not self.quiet:
+            err.print(_say(self.lang, "line", text=_say(self.lang, "wrote", path=str(path))), markup=False, soft_wrap=True)
+
+    def note(self, key: str, **args) -> None:
+        if not self.quiet:
+            err.print(_say(self.lang, "line", text=_say(self.lang, key, **args)), markup=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- shared options
 # Defined once, used by every command that reads the same inputs.
 
 PathOpt = Optional[str]
-ParcelsArg = Annotated[Optional[str], typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer). Default: the bundled sample.")]
+ParcelsArg = Annotated[Optional[str], typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer, postgresql://…). Default: the bundled sample, when no other layer is given.")]
 BuildingsOpt = Annotated[PathOpt, typer.Option(help="Buildings layer (幢): floors, height_m, gfa_m2, use.")]
 ZonesOpt = Annotated[PathOpt, typer.Option(help="Zones layer: development_zone, municipal_industrial_zone, control_line, …")]
 FacilityOpt = Annotated[PathOpt, typer.Option("--facility-land", help="Admin-office and living-service land (配套用地) layer.")]
@@ -89,38 +315,111 @@ FringeOpt = Annotated[PathOpt, typer.Option(help="Fringe-land applications: frin
 PolicyOpt = Annotated[str, typer.Option(help="Policy pack id (see `landtool policies`) or path to a pack .yaml.")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")]
 VacantOpt = Annotated[PathOpt, typer.Option(help="Layer of vacant / reserve land for fringe candidates (default: parcels whose land use is 空闲地, 储备地 …).")]
-LangOpt = Annotated[Lang, typer.Option(help="Language of explanations and labels.")]
-FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names to landtool's.")]
+LangOpt = Annotated[Lang, typer.Option(help="Language of everything written and printed (zh or en).")]
+FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names (and units) to landtool's.")]
 EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")]
 CrsOpt = Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")]
 OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the verdicts table and layers to this GeoPackage.")]
 MapOpt = Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")]
-ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a report: .xlsx (summary, failures, proposals, issues) or .csv (summary).")]
+ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a report: .xlsx (per parcel, failures, missing data, proposals, issues) or .csv (summary).")]
 BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
 TiandituOpt = Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result to stdout as a JSON list.")]
+FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a requirement verdict has this status.")]
 
 
-def _check_outputs(out_path: Path | None, map_path: Path | None, report_path: Path | None = None) -> None:
-    """Output paths are checked before the work starts, not after."""
+def _check_outputs(*, out_path: Path | None = None, map_path: Path | None = None, report_path: Path | None = None,
+                   inputs: dict | None = None, basemap: str | None = None, tianditu_key: str | None = None) -> None:
+    """Every option is checked before the run and before anything is written."""
     if report_path is not None and report_path.suffix.lower() not in (".xlsx", ".csv"):
-        _fail(f"--report {report_path}: a report is .xlsx or .csv")
+        raise InputError("report_suffix", path=str(report_path))
     if out_path is not None and out_path.suffix.lower() != ".gpkg":
-        _fail(f"--out {out_path}: the output must be a GeoPackage (.gpkg)")
+        raise InputError("out_not_gpkg", path=str(out_path))
     if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
-        _fail(f"--map {map_path}: the map must be an .html file")
+        raise InputError("map_suffix", path=str(map_path))
+    if map_path is not None:
+        from landtool.map import check_basemap
+
+        check_basemap(basemap, tianditu_key)
+    targets = {"--out": out_path, "--map": map_path, "--report": report_path}
+    for option, target in targets.items():
+        if target is None:
+            continue
+        for role, source in (inputs or {}).items():
+            if source is None or "://" in str(source):
+                continue
+            path = Path(str(source).split("::")[0])
+            if path.exists() and path.resolve() == target.resolve():
+                raise InputError("output_is_input", option=option, path=str(target), role=role)
+    chosen = [t.resolve() for t in targets.values() if t is not None]
+    if len(set(chosen)) < len(chosen):
+        raise InputError("outputs_collide", paths=[str(t) for t in targets.values() if t is not None])
 
 
-def _progress(quiet: bool):
-    """A spinner on stderr (when it is a terminal) and the callback that updates it."""
-    if quiet or not sys.stderr.isatty():
-        return _nullcontext(), lambda _message: None
-    status = err.status("landtool", spinner="dots")
-    return status, lambda message: status.update(f"landtool: {message}")
+def _command_line() -> str:
+    return " ".join(shlex.quote(a) for a in ["landtool", *_ARGV.get()])
 
 
-def _warn(result) -> None:
-    for warning in result.warnings:
-        err.print(f"landtool: warning: {warning}", markup=False, soft_wrap=True)
+def _print_summary(result, lang: str) -> None:
+    """Counts per rule and status, as a table on stdout, with rule names."""
+    from landtool.result import STATUSES
+
+    cat = catalogue(lang)
+    pack = result.pack
+    title = _say(lang, "summary_title", pack=pack.id, document=pack.document, as_of=result.as_of.isoformat(), parcels=len(result.parcels))
+    table = Table(title=title, title_justify="left")
+    table.add_column(_say(lang, "rule"), no_wrap=True)
+    for status in STATUSES:
+        table.add_column(cat.label("statuses", status), justify="right", overflow="fold")
+    summary = result.summary()
+    for rule_id, row in summary.iterrows():
+        table.add_row(cat.label("rules", rule_id), *(str(int(row[s])) if row[s] else "·" for s in STATUSES))
+    out.print(table)
+    issues = result.issues
+    if issues is not None and len(issues):
+        counts = issues["problem"].value_counts()
+        listed = cat.join(f"{cat.label('problems', k)} {v}" for k, v in counts.items())
+        out.print(_say(lang, "issues_summary", listed=listed), markup=False)
+
+
+def _write_outputs(result, rep: Reporter, *, out_path, map_path, report_path, basemap, tianditu_key, tables=None, compare=None) -> None:
+    from landtool.output import write_geopackage
+
+    if out_path is not None:
+        rep.progress(_progress("writing", path=str(out_path)))
+        write_geopackage(result, out_path, tables=tables)
+        rep.wrote(out_path)
+    if map_path is not None:
+        from landtool.map import write_map
+
+        rep.progress(_progress("writing", path=str(map_path)))
+        write_map(result, map_path, lang=rep.lang, basemap=basemap, tianditu_key=tianditu_key, compare=compare)
+        rep.wrote(map_path)
+    if report_path is not None:
+        from landtool.report import write_report
+
+        rep.progress(_progress("writing", path=str(report_path)))
+        write_report(result, report_path, lang=rep.lang, compare=compare)
+        rep.wrote(report_path)
+
+
+def _progress(code: str, **args):
+    from landtool.messages import Message
+
+    return Message(code, args, "progress")
+
+
+def _exit_on(result, fail_on: FailOn, rep: Reporter) -> None:
+    if fail_on is FailOn.never:
+        return
+    statuses = ("fail",) if fail_on is FailOn.fail else ("fail", "insufficient_data")
+    failing = result.failed(statuses=statuses)
+    if len(failing):
+        rep.note("fail_on_matched", count=len(failing), statuses=[catalogue(rep.lang).label("statuses", s) for s in statuses])
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- commands
 
 
 @app.command()
@@ -142,24 +441,29 @@ def check(
     out_path: OutOpt = None,
     map_path: MapOpt = None,
     report_path: ReportOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts to stdout as a JSON list.")] = False,
+    as_json: JsonOpt = False,
+    json_lines: Annotated[bool, typer.Option("--json-lines", help="Print the verdicts to stdout as JSON Lines (one object per line), streamed.")] = False,
     fringe_candidates: Annotated[bool, typer.Option("--fringe-candidates", help="Also list fringe-land candidates (fringe_candidates layer).")] = False,
     vacant: VacantOpt = None,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
     encoding: EncodingOpt = None,
     crs: CrsOpt = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a verdict has this status (requirement rules).")] = FailOn.never,
+    fail_on: FailOnOpt = FailOn.never,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
 ) -> None:
-    """Check parcels against a policy pack; print a summary, write GeoPackage / map / JSON."""
+    """Check parcels against a policy pack; print a summary, write GeoPackage / map / report / JSON."""
     from landtool.check import check as run_check
-    from landtool.output import verdicts_json, write_geopackage
+    from landtool.output import write_json
 
-    _check_outputs(out_path, map_path, report_path)
-    spinner, progress = _progress(as_json)
-    with spinner:
+    inputs = {"parcels": parcels, "buildings": buildings, "zones": zones, "facility_land": facility_land, "height_raster": height_raster,
+              "height_limit_raster": height_limit_raster, "dsm": dsm, "dem": dem, "split_plan": split_plan, "merge_plan": merge_plan,
+              "fringe": fringe, "vacant": vacant, "fields": fields}
+    if as_json and json_lines:
+        raise InputError("json_and_json_lines")
+    _check_outputs(out_path=out_path, map_path=map_path, report_path=report_path, inputs=inputs, basemap=basemap, tianditu_key=tianditu_key)
+    with Reporter.of(lang) as rep:
         result = run_check(
             parcels,
             buildings=buildings,
@@ -178,34 +482,68 @@ def check(
             fields=fields,
             encoding=encoding,
             crs=crs,
-            fringe_candidates=fringe_candidates or vacant is not None,
+            fringe_candidates=fringe_candidates,
             vacant=vacant,
-            progress=progress,
+            progress=rep.progress,
+            command=_command_line(),
         )
-        _warn(result)
-        if out_path is not None:
-            write_geopackage(result, out_path)
-            err.print(f"landtool: wrote {out_path}", markup=False)
-        if map_path is not None:
-            from landtool.maps import write_map
-
-            write_map(result, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
-            err.print(f"landtool: wrote {map_path}", markup=False)
-        if report_path is not None:
-            from landtool.report import write_report
-
-            write_report(result, report_path, lang=lang.value)
-            err.print(f"landtool: wrote {report_path}", markup=False)
-    if as_json:
-        sys.stdout.write(verdicts_json(result.verdicts) + "\n")
-    else:
+        _write_outputs(result, rep, out_path=out_path, map_path=map_path, report_path=report_path, basemap=basemap, tianditu_key=tianditu_key)
+    if as_json or json_lines:
+        write_json(result, sys.stdout, lines=json_lines)
+    elif not rep.quiet:
         _print_summary(result, lang.value)
-    if fail_on is not FailOn.never:
-        statuses = ("fail",) if fail_on is FailOn.fail else ("fail", "insufficient_data")
-        failing = result.failed(statuses=statuses)
-        if len(failing):
-            err.print(f"landtool: {len(failing)} verdict(s) with status {' / '.join(statuses)}", markup=False)
-            raise typer.Exit(1)
+    rep.warn(result.warnings)
+    _exit_on(result, fail_on, rep)
+
+
+@app.command()
+@handle_errors
+def validate(
+    parcels: Annotated[str, typer.Argument(help="Parcels layer to check for data quality.")],
+    buildings: BuildingsOpt = None,
+    zones: ZonesOpt = None,
+    facility_land: FacilityOpt = None,
+    height_raster: HeightRasterOpt = None,
+    dsm: DsmOpt = None,
+    dem: DemOpt = None,
+    out_path: Annotated[Optional[Path], typer.Option("--out", help="Write the issues layer (and the parcels as read) to this GeoPackage.")] = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = Lang.zh,
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = None,
+    crs: CrsOpt = None,
+) -> None:
+    """Run the data-quality checks alone: geometry, overlaps, gaps, areas, buildings, CRS, values."""
+    from landtool.output import write_issues_json
+    from landtool.validate import validate as run_validate
+    from landtool.validate import write_validation
+
+    inputs = {"parcels": parcels, "buildings": buildings, "zones": zones, "facility_land": facility_land, "height_raster": height_raster, "dsm": dsm, "dem": dem, "fields": fields}
+    _check_outputs(out_path=out_path, inputs=inputs)
+    with Reporter.of(lang) as rep:
+        found = run_validate(parcels, buildings=buildings, zones=zones, facility_land=facility_land, height_raster=height_raster, dsm=dsm, dem=dem,
+                             lang=lang.value, fields=fields, encoding=encoding, crs=crs, progress=rep.progress, command=_command_line())
+        if out_path is not None:
+            write_validation(found, out_path)
+            rep.wrote(out_path)
+    if as_json:
+        write_issues_json(found.issues, sys.stdout, lang=lang.value)
+    elif not rep.quiet:
+        _print_validation(found, lang.value)
+    rep.warn(found.warnings)
+
+
+def _print_validation(found, lang: str) -> None:
+    cat = catalogue(lang)
+    issues = found.issues
+    table = Table(title=_say(lang, "validate_title", features=found.counts_text(lang), issues=len(issues)), title_justify="left")
+    for key in ("problem", "layer", "count"):
+        table.add_column(_say(lang, f"col_{key}"))
+    if len(issues):
+        counts = issues.groupby(["problem", "layer"], sort=False).size().sort_values(ascending=False)
+        for (problem, layer), count in counts.items():
+            table.add_row(cat.label("problems", problem), cat.label("inputs", layer), str(count))
+    out.print(table)
 
 
 @app.command()
@@ -224,55 +562,56 @@ def compare(
     fringe: FringeOpt = None,
     policy: Annotated[list[str], typer.Option(help="Two packs to compare (or one, with two --as-of dates).")] = ["tiantai"],  # noqa: B006
     as_of: Annotated[Optional[list[str]], typer.Option("--as-of", help="One date for both packs, or two dates for one pack.")] = None,
+    all_changes: Annotated[bool, typer.Option("--all", help="Also list value and limit changes (default: status changes only).")] = False,
     out_path: OutOpt = None,
     map_path: MapOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the differences to stdout as a JSON list.")] = False,
+    report_path: Annotated[Optional[Path], typer.Option("--report", help="Write the differences to an .xlsx (or .csv) report.")] = None,
+    as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
     encoding: EncodingOpt = None,
     crs: CrsOpt = None,
+    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 when a change of this kind is found (e.g. pass_to_fail), or 'any'.")] = None,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
 ) -> None:
-    """Report every verdict that differs between two packs, or two dates of one pack."""
+    """What a new policy or a new date changes: verdicts whose status differs, grouped by kind."""
     from landtool.check import check as run_check
-    from landtool.compare import compare_layer, compare_results
-    from landtool.output import verdicts_json, write_geopackage
+    from landtool.compare import CHANGE_KINDS, compare_layer, compare_results
+    from landtool.output import write_compare_json, write_geopackage
 
     dates = as_of or [None]
-    if len(policy) > 2 or len(dates) > 2 or len(policy) * len(dates) != 2 or (len(policy) == 2 and len(dates) == 2):
-        _fail("compare needs two --policy values (one --as-of), or one --policy with two --as-of dates")
+    if len(policy) > 2 or len(dates) > 2 or len(policy) * len(dates) != 2:
+        raise InputError("compare_needs_two")
+    if fail_on is not None and fail_on != "any" and fail_on not in CHANGE_KINDS:
+        raise InputError("bad_fail_on_kind", value=fail_on, allowed=["any", *CHANGE_KINDS])
+    inputs = {"parcels": parcels, "buildings": buildings, "zones": zones, "facility_land": facility_land, "height_raster": height_raster,
+              "height_limit_raster": height_limit_raster, "dsm": dsm, "dem": dem, "split_plan": split_plan, "merge_plan": merge_plan, "fringe": fringe, "fields": fields}
+    _check_outputs(out_path=out_path, map_path=map_path, report_path=report_path, inputs=inputs, basemap=basemap, tianditu_key=tianditu_key)
     runs = [(p, d) for p in policy for d in dates]
-    _check_outputs(out_path, map_path)
-    spinner, progress = _progress(as_json)
-    inputs = dict(buildings=buildings, zones=zones, facility_land=facility_land, height_raster=height_raster,
-                  height_limit_raster=height_limit_raster, dsm=dsm, dem=dem,
-                  split_plan=split_plan, merge_plan=merge_plan, fringe=fringe, lang=lang.value, fields=fields, encoding=encoding, crs=crs)
-    with spinner:
-        a, b = (run_check(parcels, policy=p, as_of=d, progress=progress, **inputs) for p, d in runs)
-        differences = compare_results(a, b)
-        layer = compare_layer(differences, b.parcels)
-        b.layers["compare"] = layer
+    layer_inputs = {k: v for k, v in inputs.items() if k not in ("parcels", "fields")}
+    with Reporter.of(lang) as rep:
+        a, b = (run_check(parcels, policy=p, as_of=d, progress=rep.progress, lang=lang.value, fields=fields, encoding=encoding, crs=crs,
+                          command=_command_line(), **layer_inputs) for p, d in runs)
+        differences = compare_results(a, b, all_changes=all_changes)
+        b.layers["compare"] = compare_layer(differences, b.parcels)
         if out_path is not None:
             write_geopackage(b, out_path, tables={"compare_verdicts": differences})
-            err.print(f"landtool: wrote {out_path}", markup=False)
-        if map_path is not None:
-            from landtool.maps import write_map
-
-            write_map(b, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
-            err.print(f"landtool: wrote {map_path}", markup=False)
+            rep.wrote(out_path)
+        if map_path is not None or report_path is not None:
+            _write_outputs(b, rep, out_path=None, map_path=map_path, report_path=report_path, basemap=basemap, tianditu_key=tianditu_key, compare=differences)
     if as_json:
-        sys.stdout.write(verdicts_json(differences) + "\n")
-        return
-    title = f"{differences.attrs['a']} → {differences.attrs['b']}: {len(differences)} verdict(s) differ on {len(layer)} parcel(s)"
-    table = Table(title=title, title_justify="left")
-    for column in ("subject_id", "rule", "status a", "status b", "limit a", "limit b"):
-        table.add_column(column, no_wrap=column == "rule")
-    for row in differences.head(200).itertuples():
-        table.add_row(str(row.subject_id), row.rule, str(row.status_a), str(row.status_b), _short(row.limit_a), _short(row.limit_b))
-    out.print(table)
-    if len(differences) > 200:
-        out.print(f"… {len(differences) - 200} more (use --json or --out)", markup=False)
+        write_compare_json(differences, sys.stdout, a=a, b=b, lang=lang.value)
+    elif not rep.quiet:
+        from landtool.compare import print_compare
+
+        print_compare(differences, a, b, lang=lang.value, console=out)
+    rep.warn([*a.warnings, *(w for w in b.warnings if w not in a.warnings)])
+    if fail_on is not None:
+        hits = differences if fail_on == "any" else differences[differences["kind"] == fail_on]
+        if len(hits):
+            rep.note("compare_fail_on_matched", count=len(hits), kind=fail_on)
+            raise typer.Exit(1)
 
 
 @app.command("fringe-candidates")
@@ -283,7 +622,7 @@ def fringe_candidates_command(
     policy: PolicyOpt = "tiantai",
     as_of: AsOfOpt = None,
     out_path: OutOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the candidates to stdout as a JSON list.")] = False,
+    as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
     encoding: EncodingOpt = None,
@@ -291,32 +630,27 @@ def fringe_candidates_command(
 ) -> None:
     """List, per enterprise parcel, adjacent vacant or reserve land that fits the pack's fringe caps."""
     from landtool.check import check as run_check
-    from landtool.output import verdicts_json, write_geopackage
+    from landtool.output import records_json, write_geopackage
 
-    _check_outputs(out_path, None)
-    spinner, progress = _progress(as_json)
-    with spinner:
+    _check_outputs(out_path=out_path, inputs={"parcels": parcels, "vacant": vacant, "fields": fields})
+    with Reporter.of(lang) as rep:
         result = run_check(parcels, policy=policy, as_of=as_of, lang=lang.value, fields=fields, encoding=encoding, crs=crs,
-                           fringe_candidates=True, vacant=vacant, progress=progress)
-        _warn(result)
+                           fringe_candidates=True, vacant=vacant, progress=rep.progress, command=_command_line())
         layer = result.layers["fringe_candidates"]
         if out_path is not None:
             write_geopackage(result, out_path)
-            err.print(f"landtool: wrote {out_path}", markup=False)
+            rep.wrote(out_path)
     if as_json:
-        sys.stdout.write(verdicts_json(layer.drop(columns=layer.geometry.name)) + "\n")
-        return
-    table = Table(title=f"{result.pack.id}: {len(layer)} fringe-land candidate(s)", title_justify="left")
-    shown = [c for c in ("host_parcel_id", "candidate_ids", "area_m2", "area_mu", "cap_m2", "remaining_m2") if c in layer]
-    for column in shown:
-        table.add_column(column)
-    for row in layer[shown].head(200).itertuples(index=False):
-        table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
-    out.print(table)
-
-
-def _short(value) -> str:
-    return "—" if value is None or value != value else f"{value:g}"
+        sys.stdout.write(records_json(layer.drop(columns=layer.geometry.name)) + "\n")
+    elif not rep.quiet:
+        table = Table(title=_say(lang.value, "candidates_title", pack=result.pack.id, count=len(layer)), title_justify="left")
+        shown = [c for c in ("host_parcel_id", "candidate_ids", "area_m2", "area_mu", "cap_m2", "remaining_m2") if c in layer]
+        for column in shown:
+            table.add_column(_say(lang.value, f"col_{column}"))
+        for row in layer[shown].head(200).itertuples(index=False):
+            table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
+        out.print(table)
+    rep.warn(result.warnings)
 
 
 @app.command("map")
@@ -324,71 +658,56 @@ def _short(value) -> str:
 def map_command(
     results: Annotated[Path, typer.Argument(help="A GeoPackage written by `landtool check --out`.")],
     map_path: Annotated[Optional[Path], typer.Option("--out", "--map", help="HTML file to write (default: next to the GeoPackage).")] = None,
-    lang: LangOpt = Lang.zh,
+    lang: Annotated[Optional[Lang], typer.Option(help="Language of the map (default: the run's).")] = None,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
 ) -> None:
     """Draw the map of an earlier run from its GeoPackage."""
-    from landtool.maps import write_map
+    from landtool.map import write_map
     from landtool.output import read_geopackage
 
     map_path = map_path or results.with_suffix(".html")
-    _check_outputs(None, map_path)
+    _check_outputs(map_path=map_path, inputs={"results": str(results)}, basemap=basemap, tianditu_key=tianditu_key)
     result = read_geopackage(results)
-    write_map(result, map_path, lang=lang.value, basemap=basemap, tianditu_key=tianditu_key)
-    err.print(f"landtool: wrote {map_path}", markup=False)
+    chosen = lang.value if lang is not None else result.lang
+    rep = Reporter.of(Lang(chosen))
+    write_map(result, map_path, lang=chosen, basemap=basemap, tianditu_key=tianditu_key)
+    rep.wrote(map_path)
 
 
-class _nullcontext:
-    def __enter__(self):
-        return None
+@app.command("report")
+@handle_errors
+def report_command(
+    results: Annotated[Path, typer.Argument(help="A GeoPackage written by `landtool check --out`.")],
+    report_path: Annotated[Path, typer.Option("--out", help="Report to write: .xlsx (every sheet) or .csv (the summary).")],
+    lang: Annotated[Optional[Lang], typer.Option(help="Language of the report (default: the run's).")] = None,
+) -> None:
+    """Write the report of an earlier run from its GeoPackage."""
+    from landtool.output import read_geopackage
+    from landtool.report import write_report
 
-    def __exit__(self, *exc):
-        return False
-
-
-def _print_summary(result, lang: str) -> None:
-    """Counts per rule and status, as a table on stdout."""
-    from landtool.labels import STATUS_LABELS
-    from landtool.result import STATUSES
-
-    labels = STATUS_LABELS[lang]
-    pack = result.pack
-    title = f"{pack.id} · {pack.document} · as of {result.as_of.isoformat()} · {len(result.parcels)} parcels"
-    table = Table(title=title, title_justify="left")
-    table.add_column("rule" if lang == "en" else "规则", no_wrap=True)
-    for status in STATUSES:
-        table.add_column(labels[status], justify="right", overflow="fold")
-    summary = result.summary()
-    for rule_id, row in summary.iterrows():
-        table.add_row(rule_id, *(str(int(row[s])) if row[s] else "·" for s in STATUSES))
-    out.print(table)
-    issues = result.issues
-    if issues is not None and len(issues):
-        counts = issues["problem"].value_counts()
-        out.print(("data-quality issues: " if lang == "en" else "数据质量问题：") + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    _check_outputs(report_path=report_path, inputs={"results": str(results)})
+    result = read_geopackage(results)
+    chosen = lang.value if lang is not None else result.lang
+    write_report(result, report_path, lang=chosen)
+    Reporter.of(Lang(chosen)).wrote(report_path)
 
 
 @policies_app.callback()
 @handle_errors
-def policies(ctx: typer.Context) -> None:
+def policies(ctx: typer.Context, lang: LangOpt = Lang.zh) -> None:
     """List the bundled policy packs."""
     if ctx.invoked_subcommand is not None:
         return
     from landtool.policy import available_packs, load_pack
 
-    table = Table(title="landtool policy packs", title_justify="left")
-    for column in ("id", "document", "issued", "valid until", "rules"):
-        table.add_column(column)
+    table = Table(title=_say(lang.value, "packs_title"), title_justify="left")
+    for column in ("pack", "document", "issued", "valid_until", "rules"):
+        table.add_column(_say(lang.value, f"col_{column}"))
     for name in available_packs():
         pack = load_pack(name)
-        table.add_row(
-            pack.id,
-            pack.document,
-            pack.issued.isoformat() if pack.issued else "—",
-            pack.valid_until.isoformat() if pack.valid_until else "—",
-            str(len(pack.rules)),
-        )
+        table.add_row(pack.id, pack.document, pack.issued.isoformat() if pack.issued else "—",
+                      pack.valid_until.isoformat() if pack.valid_until else "—", str(len(pack.rules)))
     out.print(table)
 
 
@@ -396,25 +715,26 @@ def policies(ctx: typer.Context) -> None:
 @handle_errors
 def policies_show(
     name: Annotated[str, typer.Argument(help="Pack id or path to a pack .yaml.")],
-    lang: Annotated[Lang, typer.Option(help="Language of titles and interpretations.")] = Lang.zh,
+    lang: LangOpt = Lang.zh,
 ) -> None:
     """Print each rule of a pack, its numbers and its clause."""
     from landtool.policy import RULE_IDS, load_pack
 
+    cat = catalogue(lang.value)
     pack = load_pack(name)
-    validity = pack.valid_until.isoformat() if pack.valid_until else "—"
-    out.print(f"[bold]{pack.id}[/bold] — {pack.title.get(lang.value, '')}", soft_wrap=True)
-    out.print(f"{pack.document}; issued {pack.issued.isoformat() if pack.issued else '—'}; valid until {validity}", markup=False)
+    out.print(f"[bold]{pack.id}[/bold] — {pack.title.get(lang.value) or pack.title.get('zh', '')}", soft_wrap=True)
+    out.print(_say(lang.value, "pack_dates", document=pack.document, issued=pack.issued.isoformat() if pack.issued else "—",
+                   valid_until=pack.valid_until.isoformat() if pack.valid_until else "—"), markup=False)
     table = Table(show_lines=True)
-    for column in ("rule", "clause", "parameters", "interpretation" if lang is Lang.en else "解释"):
-        table.add_column(column, overflow="fold")
+    for column in ("rule", "clause", "parameters", "interpretation"):
+        table.add_column(_say(lang.value, f"col_{column}"), overflow="fold")
     for rule_id in RULE_IDS:
         rule = pack.rule(rule_id)
         if rule is None:
             continue
         params = "\n".join(f"{p.name} {p.describe()}" for p in rule.params.values())
-        flags = " (原则上)" if rule.discretionary else ""
-        table.add_row(rule_id + flags, rule.clause, params, rule.interpretation_text(lang.value))
+        flags = _say(lang.value, "discretionary_flag") if rule.discretionary else ""
+        table.add_row(f"{cat.label('rules', rule_id)}{flags}\n{rule_id}", rule.clause, params, rule.interpretation_text(lang.value))
     out.print(table)
 
 

@@ -16,13 +16,16 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from landtool.crs import working_crs
+from landtool.crs import to_crs_checked, working_crs
 from landtool.errors import InputError
-from landtool.height import HeightRaster, building_heights
+from landtool.height import HeightRaster, building_heights, raster_heights
 from landtool.io import field_specs
+from landtool.issues import ISSUE_COLUMNS, empty_issues, issue_frame
 from landtool.units import AREA_DECIMALS, M2_PER_MU, ratio
+from landtool.values import implausible_values
+from landtool.verdicts import per_row
 
-__all__ = ["Prepared", "ZONE_TYPES", "is_industrial", "prepare"]
+__all__ = ["ISSUE_COLUMNS", "Prepared", "ZONE_TYPES", "is_industrial", "prepare"]
 
 #: Zone types of SCHEMA.md.
 ZONE_TYPES = (
@@ -57,7 +60,22 @@ INDUSTRIAL_PATTERN = r"工业|^0601|^M\d?$|industr"
 #: Land-use values read as vacant or government-held (reserve) land.
 VACANT_PATTERN = r"空闲|储备|空地|vacant|reserve"
 
-ISSUE_COLUMNS = ["layer", "feature_id", "source_fid", "problem", "detail", "value_m2", "geometry"]
+#: A building is reported as straddling parcels when more than this much of its
+#: footprint (m²) lies outside the parcel it is assigned to (digitising noise is less).
+STRADDLE_TOLERANCE_M2 = 0.5
+#: GEOS validity reasons (``is_valid_reason`` up to the "["), as codes of ``terms.geos``.
+GEOS_REASONS = {
+    "Self-intersection": "self_intersection",
+    "Ring Self-intersection": "ring_self_intersection",
+    "Too few points in geometry component": "too_few_points",
+    "Hole lies outside shell": "hole_outside_shell",
+    "Nested shells": "nested_shells",
+    "Nested holes": "nested_holes",
+    "Interior is disconnected": "interior_disconnected",
+    "Invalid Coordinate": "invalid_coordinate",
+    "Ring is not closed": "ring_not_closed",
+    "Duplicate Rings": "duplicate_rings",
+}
 
 
 @dataclass
@@ -70,30 +88,29 @@ class Prepared:
     issues: list[gpd.GeoDataFrame] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def add_issues(self, layer: str, features: gpd.GeoDataFrame | pd.DataFrame, problem: str, detail="", value_m2=np.nan, geometry=None):
-        """Record data-quality findings for ``features`` (one row each)."""
+    def add_issues(self, layer: str, features: pd.DataFrame, problem: str, *, args=None, value_m2=np.nan, geometry=None) -> None:
+        """Record data-quality findings for ``features`` (one row each; see :mod:`landtool.issues`)."""
         if len(features) == 0:
             return
         id_column = {"parcels": "parcel_id", "buildings": "building_id", "facility_land": "facility_id", "zones": "zone_id"}.get(layer)
-        ids = features[id_column] if id_column in features else pd.Series([None] * len(features), index=features.index)
-        geom = geometry if geometry is not None else (features.geometry if isinstance(features, gpd.GeoDataFrame) else None)
-        frame = gpd.GeoDataFrame(
-            {
-                "layer": layer,
-                "feature_id": ids.astype(object).to_numpy(),
-                "source_fid": features["source_fid"].to_numpy() if "source_fid" in features else None,
-                "problem": problem,
-                "detail": np.broadcast_to(np.asarray(detail, dtype=object), (len(features),)),
-                "value_m2": np.broadcast_to(np.asarray(value_m2, dtype=float), (len(features),)),
-            },
-            geometry=gpd.GeoSeries(np.asarray(geom) if geom is not None else [None] * len(features), crs=self.crs),
-            crs=self.crs,
+        geom = geometry if geometry is not None else (features.geometry.to_numpy() if isinstance(features, gpd.GeoDataFrame) else None)
+        self.issues.append(
+            issue_frame(
+                self.crs,
+                layer,
+                problem,
+                feature_id=features[id_column] if id_column in features else None,
+                source_fid=features["source_fid"] if "source_fid" in features else None,
+                args=args,
+                value_m2=value_m2,
+                geometry=geom,
+                n=len(features),
+            )
         )
-        self.issues.append(frame)
 
     def issues_layer(self) -> gpd.GeoDataFrame:
         if not self.issues:
-            return gpd.GeoDataFrame({c: [] for c in ISSUE_COLUMNS[:-1]}, geometry=gpd.GeoSeries([], crs=self.crs), crs=self.crs)
+            return empty_issues(self.crs)
         return pd.concat(self.issues, ignore_index=True)
 
 
@@ -112,36 +129,52 @@ def _ensure_columns(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
-    """Drop empty / non-polygon features and repair invalid ones, recording each in issues."""
+    """Drop empty / non-polygon features and repair invalid ones, recording each in issues.
+
+    Also recorded, but kept: Z coordinates (ignored), repeated vertices (removed) and
+    line or point parts of a collection (dropped).
+    """
     geom = gdf.geometry.to_numpy()
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
-    prep.add_issues(layer, gdf[empty], "empty_geometry", "no geometry: not checked")
+    prep.add_issues(layer, gdf[empty], "empty_geometry")
     gdf = gdf[~empty]
     geom = gdf.geometry.to_numpy()
     kinds = shapely.get_type_id(geom)
     polygonal = np.isin(kinds, [3, 6, 7])  # Polygon, MultiPolygon, GeometryCollection (repairable)
     if len(gdf) and not polygonal.any():
-        found = ", ".join(sorted(set(shapely.get_type_id(geom).astype(str))))
-        names = {"0": "Point", "1": "LineString", "2": "LinearRing", "4": "MultiPoint", "5": "MultiLineString"}
-        msg = f"{layer}: holds {', '.join(names.get(k, k) for k in found.split(', '))} geometries; the {layer} layer must be polygons"
-        raise InputError(msg)
-    prep.add_issues(layer, gdf[~polygonal], "not_polygon", "geometry is not a polygon: not checked")
+        raise InputError("layer_not_polygons", layer=layer, geom_type=sorted({int(k) for k in kinds}))
+    prep.add_issues(layer, gdf[~polygonal], "not_polygon", args={"geom_type": kinds[~polygonal]})
     gdf = gdf[polygonal].copy()
     geom = gdf.geometry.to_numpy()
+    with_z = shapely.has_z(geom)
+    if with_z.any():
+        prep.add_issues(layer, gdf[with_z], "has_z")
+        geom = shapely.force_2d(geom)
+    deduplicated = shapely.remove_repeated_points(geom)
+    repeated = shapely.get_num_coordinates(geom) - shapely.get_num_coordinates(deduplicated)
+    if (repeated > 0).any():
+        prep.add_issues(layer, gdf[repeated > 0], "duplicate_vertices", args={"count": repeated[repeated > 0]})
+        geom = deduplicated
+    collections = shapely.get_type_id(geom) == 7
+    if collections.any():
+        parts = np.array([polygonal_part(g) for g in geom[collections]], dtype=object)
+        lossy = shapely.get_num_geometries(geom[collections]) != shapely.get_num_geometries(parts)
+        prep.add_issues(layer, gdf[collections][lossy], "non_polygon_parts", geometry=geom[collections][lossy])
+        geom = geom.copy()
+        geom[collections] = parts
     invalid = ~shapely.is_valid(geom)
     if invalid.any():
-        reasons = shapely.is_valid_reason(geom[invalid])
+        reasons = [GEOS_REASONS.get(r.split("[")[0].strip(), "other") for r in shapely.is_valid_reason(geom[invalid])]
         repaired = shapely.make_valid(geom[invalid], method="structure", keep_collapsed=False)
         # keep only the polygonal part of the repair
         repaired = np.array([polygonal_part(g) for g in repaired], dtype=object)
-        prep.add_issues(layer, gdf[invalid], "repaired_geometry", reasons, geometry=geom[invalid])
+        prep.add_issues(layer, gdf[invalid], "repaired_geometry", args={"geos": np.asarray(reasons, dtype=object)}, geometry=geom[invalid])
         geom = geom.copy()
         geom[invalid] = repaired
-        gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
-        still_empty = shapely.is_empty(gdf.geometry.to_numpy())
-        prep.add_issues(layer, gdf[still_empty], "empty_geometry", "nothing left after repair: not checked")
-        gdf = gdf[~still_empty]
-    return gdf
+    gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
+    still_empty = shapely.is_empty(gdf.geometry.to_numpy())
+    prep.add_issues(layer, gdf[still_empty], "empty_after_repair")
+    return gdf[~still_empty]
 
 
 def polygonal_part(geom):
@@ -154,37 +187,61 @@ def polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _to_crs(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
-    return gdf if CRS.from_user_input(gdf.crs) == crs else gdf.to_crs(crs)
+def _to_crs(gdf: gpd.GeoDataFrame, crs: CRS, label: str) -> gpd.GeoDataFrame:
+    return to_crs_checked(gdf, crs, label)
+
+
+def _record_implausible(prep: Prepared, frame: pd.DataFrame, layer: str) -> pd.DataFrame:
+    """Blank the values outside their field's plausible range, recording each in issues."""
+    frame, found = implausible_values(frame, layer)
+    if len(found):
+        prep.add_issues(layer, frame.iloc[found["row"].to_numpy()], "implausible_value",
+                        args={"field": found["field"].to_numpy(), "value": found["value"].to_numpy(), "range": found["range"].to_numpy()})
+    return frame
 
 
 def _check_ids(gdf: pd.DataFrame, column: str, label: str) -> None:
     ids = gdf[column]
     missing = ids.isna()
     if missing.any():
-        fids = ", ".join(map(str, gdf.loc[missing, "source_fid"].head(5)))
-        msg = f"{label}: {int(missing.sum())} feature(s) without {column} (features {fids})"
-        raise InputError(msg)
+        raise InputError("ids_missing", layer=label, field=column, count=int(missing.sum()), features=[int(f) for f in gdf.loc[missing, "source_fid"].head(5)])
     dup = ids[ids.duplicated(keep=False)]
     if len(dup):
-        shown = ", ".join(sorted(map(str, dup.unique()))[:10])
-        msg = f"{label}: duplicate {column}: {shown}"
-        raise InputError(msg)
+        raise InputError("ids_duplicate", layer=label, field=column, count=int(dup.nunique()), ids=sorted(map(str, dup.unique()))[:10])
 
 
-def _largest_overlap(items: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> pd.Series:
-    """For each item, the position (iloc) of the parcel it overlaps most; -1 for none."""
-    tree = shapely.STRtree(parcels.geometry.to_numpy())
-    item_idx, parcel_idx = tree.query(items.geometry.to_numpy(), predicate="intersects")
-    result = np.full(len(items), -1)
-    if len(item_idx) == 0:
-        return pd.Series(result, index=items.index)
-    overlap = shapely.area(shapely.intersection(items.geometry.to_numpy()[item_idx], parcels.geometry.to_numpy()[parcel_idx]))
-    pairs = pd.DataFrame({"item": item_idx, "parcel": parcel_idx, "overlap": overlap})
-    pairs = pairs[pairs["overlap"] > 0]
-    best = pairs.loc[pairs.groupby("item")["overlap"].idxmax()]
-    result[best["item"].to_numpy()] = best["parcel"].to_numpy()
-    return pd.Series(result, index=items.index)
+def _assign(items: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Assign each item to the parcel it overlaps most.
+
+    Returns, per item, the parcel's position (-1 for none), the item's area inside that
+    parcel (m²) and the position of the other parcel holding most of the rest (-1 for
+    none). Items wholly inside one parcel — nearly all, in a cadastre — are found with
+    one prepared ``within`` query and need no intersection.
+    """
+    n = len(items)
+    geoms = items.geometry.to_numpy()
+    parcel_geoms = parcels.geometry.to_numpy()
+    best = np.full(n, -1)
+    inside = shapely.area(geoms)
+    second = np.full(n, -1)
+    if n == 0:
+        return best, inside, second
+    tree = shapely.STRtree(parcel_geoms)
+    item_idx, parcel_idx = tree.query(geoms, predicate="within")
+    best[item_idx] = parcel_idx  # parcels overlap rarely; the last one wins, as good as any
+    rest = np.flatnonzero(best < 0)
+    if len(rest):
+        i, p = tree.query(geoms[rest], predicate="intersects")
+        overlap = shapely.area(shapely.intersection(geoms[rest][i], parcel_geoms[p]))
+        pairs = pd.DataFrame({"item": rest[i], "parcel": p, "overlap": overlap})
+        pairs = pairs[pairs["overlap"] > 0].sort_values(["item", "overlap"], ascending=[True, False])
+        first = pairs.drop_duplicates("item")
+        best[first["item"].to_numpy()] = first["parcel"].to_numpy()
+        inside[rest] = 0.0
+        inside[first["item"].to_numpy()] = first["overlap"].to_numpy()
+        runner_up = pairs[pairs.duplicated("item")].drop_duplicates("item")
+        second[runner_up["item"].to_numpy()] = runner_up["parcel"].to_numpy()
+    return best, inside, second
 
 
 def prepare(
@@ -210,12 +267,11 @@ def prepare(
         (default 2 m: digitising gaps and slivers, not roads).
     """
     if parcels.empty:
-        msg = f"{label}: the parcels layer has no features"
-        raise InputError(msg)
+        raise InputError("no_parcels", layer=label)
     crs = working_crs(parcels)
     prep = Prepared(parcels=parcels, crs=crs)
     _check_ids(parcels, "parcel_id", label)
-    parcels = _ensure_columns(_clean_polygons(prep, _to_crs(parcels, crs), "parcels"), "parcels")
+    parcels = _record_implausible(prep, _ensure_columns(_clean_polygons(prep, _to_crs(parcels, crs, label), "parcels"), "parcels"), "parcels")
 
     area = shapely.area(parcels.geometry.to_numpy())
     parcels["area_exact_m2"] = area
@@ -240,8 +296,8 @@ def _record_area_mismatch(prep: Prepared, parcels: gpd.GeoDataFrame, tolerance: 
         diff = parcels["area_m2"].to_numpy() - registered
         off = np.abs(diff) > tolerance * registered
     bad = parcels[off]
-    detail = [f"measured {m:.2f} m² vs registered {r:.2f} m² ({d:+.2f} m²)" for m, r, d in zip(bad["area_m2"], bad["registered_area_m2"], diff[off], strict=True)]
-    prep.add_issues("parcels", bad, "area_mismatch", detail, value_m2=diff[off])
+    args = {"measured_m2": bad["area_m2"], "registered_m2": bad["registered_area_m2"], "share": np.round(diff[off] / bad["registered_area_m2"].to_numpy(float), 6)}
+    prep.add_issues("parcels", bad, "area_mismatch", args=args, value_m2=np.round(diff[off], AREA_DECIMALS))
 
 
 def _record_overlaps(prep: Prepared, parcels: gpd.GeoDataFrame) -> None:
@@ -256,8 +312,8 @@ def _record_overlaps(prep: Prepared, parcels: gpd.GeoDataFrame) -> None:
     area = shapely.area(overlap)
     big = area > 0.01
     rows = parcels.iloc[left[big]]
-    detail = [f"overlaps {other} by {a:.2f} m²" for other, a in zip(parcels["parcel_id"].to_numpy()[right[big]], area[big], strict=True)]
-    prep.add_issues("parcels", rows, "overlap", detail, value_m2=area[big], geometry=overlap[big])
+    args = {"other": parcels["parcel_id"].to_numpy()[right[big]]}
+    prep.add_issues("parcels", rows, "overlap", args=args, value_m2=np.round(area[big], AREA_DECIMALS), geometry=overlap[big])
 
 
 def _record_gaps(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) -> None:
@@ -285,11 +341,20 @@ def _record_gaps(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) -> Non
     found = pieces[between.index.to_numpy()]
     area = shapely.area(found)
     table = pd.DataFrame({"parcel_id": [", ".join(n) for n in between], "source_fid": None})
-    detail = [f"{a:.2f} m² unparcelled between {', '.join(n)}" for a, n in zip(area, between, strict=True)]
-    prep.add_issues("parcels", table, "gap", detail, value_m2=area, geometry=found)
+    prep.add_issues("parcels", table, "gap", args={"parcels": per_row(list(between))}, value_m2=np.round(area, AREA_DECIMALS), geometry=found)
+
+
+#: Raster height problems (:func:`landtool.height.raster_heights`) → the parcel's height gap.
+_RASTER_GAPS = {"implausible": "raster_implausible", "no_building_cells": "raster_no_building"}
 
 
 def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame | None, height: HeightRaster | None) -> None:
+    """Floor area, footprint, facility floor area and height per parcel, from its buildings.
+
+    A parcel's measure comes from its buildings only when there is evidence for it:
+    with no building on the parcel, or a building without floor area (or height), the
+    measure is unknown (NaN) and the ``*_gap`` column says why — never 0.
+    """
     n = len(parcels)
     parcels["buildings_count"] = 0
     gfa_from_buildings = np.full(n, np.nan)
@@ -297,64 +362,135 @@ def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Geo
     facility_gfa = np.full(n, np.nan)
     b_height = np.full(n, np.nan)
     b_source = np.full(n, None, dtype=object)
+    floor_gap = np.full(n, "no_buildings_layer", dtype=object)
+    footprint_gap = floor_gap.copy()
+    height_gap = np.full(n, "no_height_source", dtype=object)
+    raster_given = height is not None and height.given
     if buildings is not None:
-        _check_ids(buildings, "building_id", "buildings")
-        b = _ensure_columns(_clean_polygons(prep, _to_crs(buildings, prep.crs), "buildings"), "buildings")
-        position = pd.Series(-1, index=b.index)
-        pid_to_pos = pd.Series(np.arange(n), index=parcels["parcel_id"].to_numpy())
-        if b["parcel_id"].notna().any():
-            position = b["parcel_id"].map(pid_to_pos).fillna(-1).astype(int)
-            unknown = b["parcel_id"].notna() & (position < 0)
-            prep.add_issues("buildings", b[unknown], "unknown_parcel", [f"parcel_id {p} not among the parcels; assigned by location" for p in b.loc[unknown, "parcel_id"]])
-        by_location = position < 0
-        if by_location.any():
-            position[by_location] = _largest_overlap(b[by_location], parcels)
-        outside = position < 0
-        prep.add_issues("buildings", b[outside], "outside_parcels", "building outside every parcel: not counted")
-        b = b[~outside].copy()
-        b["parcel_pos"] = position[~outside].to_numpy()
-        b["parcel_id"] = parcels["parcel_id"].to_numpy()[b["parcel_pos"]]
-        fp = shapely.area(b.geometry.to_numpy())
-        b["footprint_m2"] = np.round(fp, AREA_DECIMALS)
-        b["gfa_m2"] = b["gfa_m2"].fillna(pd.Series(fp, index=b.index) * b["floors"])
-        heights = building_heights(b, height)
-        b["height_m"] = heights["height_m"].round(2)
-        b["height_source"] = heights["height_source"]
-        on_parcel = shapely.area(shapely.intersection(b.geometry.to_numpy(), parcels.geometry.to_numpy()[b["parcel_pos"]]))
+        b = _building_table(prep, parcels, buildings, height)
+        pos = b["parcel_pos"].to_numpy()
         use = b["use"].fillna("").astype(str).str.lower()
-        is_facility = use.str.contains("|".join(FACILITY_USES), regex=True)
+        is_facility = use.str.contains("|".join(FACILITY_USES), regex=True).to_numpy()
+        gfa = b["gfa_m2"].to_numpy(float)
+        heights = b["height_m"].to_numpy(float)
         grouped = pd.DataFrame(
             {
-                "pos": b["parcel_pos"].to_numpy(),
-                "gfa": b["gfa_m2"].to_numpy(float),
-                "footprint": on_parcel,
-                "facility_gfa": np.where(is_facility, b["gfa_m2"], 0.0),
-                "height": b["height_m"].to_numpy(float),
+                "pos": pos,
+                "gfa": gfa,
+                "gfa_unknown": np.isnan(gfa),
+                "footprint": b["on_parcel_m2"].to_numpy(float),
+                "facility_gfa": np.where(is_facility, gfa, 0.0),
+                "height": heights,
+                "height_unknown": np.isnan(heights),
+                "implausible": (b["height_problem"] == "implausible").to_numpy(),
             }
         ).groupby("pos")
-        sums = grouped.sum(min_count=1)
+        sums = grouped.sum()
+        idx = sums.index.to_numpy()
         counts = grouped.size()
-        gfa_from_buildings[:] = 0.0
-        footprint[:] = 0.0
-        facility_gfa[:] = 0.0
-        gfa_from_buildings[sums.index] = sums["gfa"].to_numpy()
-        footprint[sums.index] = sums["footprint"].to_numpy()
-        facility_gfa[sums.index] = sums["facility_gfa"].to_numpy()
+        floor_gap[:] = "no_building"
+        footprint_gap[:] = "no_building"
+        height_gap[:] = "no_building"
+        floor_gap[idx] = np.where(sums["gfa_unknown"] > 0, "building_floor_area", None)
+        footprint_gap[idx] = None
+        footprint[idx] = sums["footprint"].to_numpy()
+        gfa_from_buildings[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["gfa"].to_numpy())
+        facility_gfa[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["facility_gfa"].to_numpy())
         parcels.iloc[counts.index, parcels.columns.get_loc("buildings_count")] = counts.to_numpy()
-        # the tallest building's height and source, per parcel
+        # The parcel's height is its tallest building's, known only when every building's is.
+        tallest = grouped["height"].max().to_numpy()
+        unknown = sums["height_unknown"].to_numpy() > 0
+        b_height[idx] = np.where(unknown, np.nan, tallest)
+        gap_when_unknown = np.where(sums["implausible"] > 0, "raster_implausible", "raster_no_cells" if raster_given else "building_height")
+        height_gap[idx] = np.where(unknown, gap_when_unknown, None)
         tall = b.dropna(subset=["height_m"]).sort_values("height_m", ascending=False).drop_duplicates("parcel_pos")
-        b_height[tall["parcel_pos"].to_numpy()] = tall["height_m"].to_numpy()
         b_source[tall["parcel_pos"].to_numpy()] = tall["height_source"].to_numpy()
-        prep.layers["buildings"] = b.drop(columns=["parcel_pos"])
+        b_source[idx[unknown]] = None
+        prep.layers["buildings"] = b.drop(columns=["parcel_pos", "on_parcel_m2"])
+    elif raster_given:
+        # SCHEMA.md: with no buildings layer, the height comes from the raster cells of
+        # the parcel's buildings (cells above the minimum building height).
+        found = raster_heights(parcels.geometry, height, min_height_m=height.min_building_height_m)
+        prep.warnings.extend(found.warnings)
+        b_height[:] = np.round(found.height_m, AREA_DECIMALS)
+        b_source[:] = np.where(np.isnan(found.height_m), None, "raster")
+        height_gap[:] = [None if not np.isnan(h) else _RASTER_GAPS.get(p, "raster_no_cells") for h, p in zip(found.height_m, found.problem, strict=True)]
+        _record_raster_problems(prep, "parcels", parcels, found.problem, height)
     parcels["gfa_source"] = np.where(parcels["gfa_m2"].notna(), "attribute", np.where(np.isnan(gfa_from_buildings), None, "buildings"))
+    parcels["floor_area_gap"] = np.where(parcels["gfa_m2"].notna(), None, floor_gap)
     parcels["gfa_m2"] = parcels["gfa_m2"].fillna(pd.Series(gfa_from_buildings, index=parcels.index))
     parcels["far"] = ratio(parcels["gfa_m2"], parcels["area_exact_m2"])
-    parcels["footprint_m2"] = footprint
+    parcels["footprint_m2"] = np.round(footprint, AREA_DECIMALS)
+    parcels["footprint_gap"] = footprint_gap
     parcels["density"] = ratio(footprint, parcels["area_exact_m2"])
     parcels["facility_gfa_m2"] = facility_gfa
     attr = parcels["height_m"].notna().to_numpy()
     parcels["height_source"] = np.where(attr, "attribute", b_source)
+    parcels["height_gap"] = np.where(attr, None, height_gap)
     parcels["height_m"] = np.where(attr, parcels["height_m"], b_height)
+
+
+def _building_table(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, height: HeightRaster | None) -> gpd.GeoDataFrame:
+    """The buildings in the working CRS, each assigned to a parcel, with floor area and height.
+
+    Records in ``issues``: a ``parcel_id`` naming no parcel (assigned by location
+    instead), buildings outside every parcel (not counted), buildings with more than
+    :data:`STRADDLE_TOLERANCE_M2` outside their parcel (counted there, with the share
+    outside and the parcel holding most of the rest), and raster heights that could not
+    be measured.
+    """
+    n = len(parcels)
+    _check_ids(buildings, "building_id", "buildings")
+    b = _record_implausible(prep, _ensure_columns(_clean_polygons(prep, _to_crs(buildings, prep.crs, "buildings"), "buildings"), "buildings"), "buildings")
+    pid_to_pos = pd.Series(np.arange(n), index=parcels["parcel_id"].to_numpy())
+    named = b["parcel_id"].map(pid_to_pos).fillna(-1).astype(int).to_numpy()
+    unknown = b["parcel_id"].notna().to_numpy() & (named < 0)
+    prep.add_issues("buildings", b[unknown], "unknown_parcel", args={"parcel_id": b.loc[unknown, "parcel_id"]})
+    best, inside, second = _assign(b, parcels)
+    position = np.where(named >= 0, named, best)
+    outside = position < 0
+    prep.add_issues("buildings", b[outside], "outside_parcels")
+    fp = shapely.area(b.geometry.to_numpy())
+    # A building placed by its parcel_id: its area inside that parcel.
+    by_name = (named >= 0) & (named != best)
+    if by_name.any():
+        inside[by_name] = shapely.area(shapely.intersection(b.geometry.to_numpy()[by_name], parcels.geometry.to_numpy()[named[by_name]]))
+    off = fp - inside
+    straddles = ~outside & (off > STRADDLE_TOLERANCE_M2)
+    if straddles.any():
+        ids = parcels["parcel_id"].to_numpy()
+        other = np.where(second[straddles] >= 0, ids[np.maximum(second[straddles], 0)], None)
+        prep.add_issues(
+            "buildings",
+            b[straddles],
+            np.where(second[straddles] >= 0, "straddles_parcels", "partly_outside_parcels"),
+            args={"parcel": ids[position[straddles]], "other": other, "share_outside": np.round(off[straddles] / fp[straddles], 4)},
+            value_m2=np.round(off[straddles], AREA_DECIMALS),
+        )
+    keep = ~outside
+    b = b[keep].copy()
+    b["parcel_pos"] = position[keep]
+    b["parcel_id"] = parcels["parcel_id"].to_numpy()[b["parcel_pos"]]
+    b["footprint_m2"] = np.round(fp[keep], AREA_DECIMALS)
+    b["on_parcel_m2"] = inside[keep]
+    b["gfa_m2"] = b["gfa_m2"].fillna(pd.Series(fp[keep], index=b.index) * b["floors"])
+    heights, warnings = building_heights(b, height)
+    prep.warnings.extend(warnings)
+    b["height_m"] = heights["height_m"].round(2)
+    b["height_source"] = heights["height_source"]
+    b["height_problem"] = heights["height_problem"]
+    _record_raster_problems(prep, "buildings", b, heights["height_problem"].to_numpy(dtype=object), height)
+    return b
+
+
+def _record_raster_problems(prep: Prepared, layer: str, features: gpd.GeoDataFrame, problems: np.ndarray, height: HeightRaster | None) -> None:
+    """One ``raster_<problem>`` issue per feature whose raster height could not be measured."""
+    if height is None or not height.given:
+        return
+    problems = np.asarray(problems, dtype=object)
+    for problem in pd.unique(problems[pd.notna(problems)]):
+        rows = problems == problem
+        prep.add_issues(layer, features[rows], f"raster_{problem}", args={"raster": height.label})
 
 
 def _add_zones(prep: Prepared, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> None:
@@ -364,13 +500,12 @@ def _add_zones(prep: Prepared, parcels: gpd.GeoDataFrame, zones: gpd.GeoDataFram
     parcels["zone_height_max_m"] = np.nan
     if zones is None:
         return
-    z = _clean_polygons(prep, _to_crs(zones, prep.crs), "zones")
+    z = _record_implausible(prep, _clean_polygons(prep, _to_crs(zones, prep.crs, "zones"), "zones"), "zones")
     types = z["zone_type"].astype(str).str.strip()
     z = z.assign(zone_type=types.map(lambda t: ZONE_ALIASES.get(t, t.lower())))
     unknown = sorted(set(z["zone_type"]) - set(ZONE_TYPES))
     if unknown:
-        msg = f"zones: unknown zone_type {', '.join(map(repr, unknown))}; allowed: {', '.join(ZONE_TYPES)}"
-        raise InputError(msg)
+        raise InputError("unknown_zone_type", values=unknown, allowed=list(ZONE_TYPES))
     points = shapely.point_on_surface(parcels.geometry.to_numpy())
     tree = shapely.STRtree(z.geometry.to_numpy())
     point_idx, zone_idx = tree.query(points, predicate="within")
@@ -392,7 +527,7 @@ def _add_facility_land(prep: Prepared, parcels: gpd.GeoDataFrame, facility: gpd.
     if facility is None:
         parcels["facility_area_m2"] = np.nan
         return
-    f = _ensure_columns(_clean_polygons(prep, _to_crs(facility, prep.crs), "facility_land"), "facility_land")
+    f = _ensure_columns(_clean_polygons(prep, _to_crs(facility, prep.crs, "facility_land"), "facility_land"), "facility_land")
     geoms = parcels.geometry.to_numpy()
     tree = shapely.STRtree(geoms)
     f_idx, p_idx = tree.query(f.geometry.to_numpy(), predicate="intersects")
@@ -407,7 +542,7 @@ def _add_facility_land(prep: Prepared, parcels: gpd.GeoDataFrame, facility: gpd.
     area[totals.index] = totals.to_numpy()
     parcels["facility_area_m2"] = np.round(area, AREA_DECIMALS)
     stray = ~np.isin(np.arange(len(f)), pairs["f"].to_numpy())
-    prep.add_issues("facility_land", f[stray], "outside_parcels", "facility land outside its parcel / every parcel: not counted")
+    prep.add_issues("facility_land", f[stray], "outside_parcels")
     prep.layers["facility_land"] = f
 
 

@@ -29,6 +29,7 @@ from xml.etree import ElementTree as ET
 
 from landtool.errors import InputError
 from landtool.labels import FAMILY_LABELS, RULE_NAMES, STATUS_COLORS, STATUS_LABELS
+from landtool.messages import LANGS, catalogue
 from landtool.result import STATUSES
 
 __all__ = ["ID_FIELDS", "layer_status_columns", "status_qml", "write_layer_styles"]
@@ -42,11 +43,10 @@ ID_FIELDS = {
     "fringe_candidates": "fringe_id",
 }
 
-_STYLE_NAMES = {"zh": ("landtool 结论", "landtool 结论：{what}"), "en": ("landtool status", "landtool status: {what}")}
+_STYLE_NAMES = {lang: (catalogue(lang).text("ui.style_default"), catalogue(lang).get("ui.style_alternative")) for lang in LANGS}
 _OWNER = "landtool"
 #: The prefix of the rule ids of each proposal layer's own status columns.
 _LAYER_FAMILY = {"split_pieces": "split", "merge_groups": "merge", "fringe": "fringe"}
-_EXTRA_LABELS = {"zh": {"plan": "分割方案"}, "en": {"plan": "Split plan"}}
 
 #: The map's fill and outline opacity (maps.py: fillOpacity 0.35, opacity 0.9).
 _FILL_ALPHA, _LINE_ALPHA = round(0.35 * 255), round(0.9 * 255)
@@ -158,8 +158,7 @@ def _labeling(field: str) -> ET.Element:
 def status_qml(attr: str = "status", *, label_field: str | None = None, lang: str = "zh") -> str:
     """A QGIS style (QML document) colouring polygons by the status in ``attr``."""
     if lang not in STATUS_LABELS:
-        msg = f"--lang: {lang!r} is not one of zh, en"
-        raise InputError(msg)
+        raise InputError("bad_lang", value=str(lang), allowed=list(STATUS_LABELS))
     root = ET.Element("qgis", {"version": "3.28.0-Firenze", "styleCategories": "Symbology|Labeling", "labelsEnabled": "1" if label_field else "0"})
     renderer = ET.SubElement(
         root,
@@ -197,7 +196,9 @@ def _column_label(layer: str, column: str, lang: str) -> str:
     family = _LAYER_FAMILY.get(layer)
     if family and f"{family}.{suffix}" in RULE_NAMES[lang]:
         return RULE_NAMES[lang][f"{family}.{suffix}"]
-    return _EXTRA_LABELS[lang].get(suffix, column)
+    if suffix == "plan":
+        return catalogue(lang).label("subjects", "split_plan")
+    return column
 
 
 def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, lang: str = "zh") -> list[tuple[str, str]]:
@@ -208,26 +209,22 @@ def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, l
     listed status column the layer lacks gets no alternative style.
     """
     if lang not in STATUS_LABELS:
-        msg = f"--lang: {lang!r} is not one of zh, en"
-        raise InputError(msg)
+        raise InputError("bad_lang", value=str(lang), allowed=list(STATUS_LABELS))
     path = Path(gpkg_path)
     if not path.is_file():
-        msg = f"{path}: file not found"
-        raise InputError(msg)
+        raise InputError("results_not_found", path=str(path))
     default_name, alt_name = _STYLE_NAMES[lang]
     written: list[tuple[str, str]] = []
     try:
         con = sqlite3.connect(path)
-    except sqlite3.Error as exc:
-        msg = f"{path}: cannot open as a GeoPackage ({exc})"
-        raise InputError(msg) from None
+    except sqlite3.Error:
+        raise InputError("not_a_geopackage", path=str(path)) from None
     try:
         with con:  # one transaction: all styles or none
             try:
                 geometry_columns = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
             except sqlite3.DatabaseError:
-                msg = f"{path}: not a GeoPackage"
-                raise InputError(msg) from None
+                raise InputError("not_a_geopackage", path=str(path)) from None
             con.execute(_CREATE)
             con.execute(
                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
@@ -261,8 +258,7 @@ def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, l
                     written.append((layer, name))
             con.execute(f"UPDATE gpkg_contents SET last_change = {_NOW} WHERE table_name = 'layer_styles'")
     except sqlite3.DatabaseError as exc:
-        msg = f"{path}: cannot write layer styles ({exc})"
-        raise InputError(msg) from None
+        raise InputError("styles_not_written", path=str(path), detail=str(exc)) from None
     finally:
         con.close()
     return written

@@ -1882,13 +1882,17 @@ class Report:
             par(role, role, "indicator.density_max", st, r6(m[i]["density"]), P[i].a["plan_density_max"], note)
         par("DENS_NOPLAN", "FAR_OUT_LOW", "indicator.density_max", "insufficient_data", r6(m[R["FAR_OUT_LOW"]]["density"]), None,
             "outside the parks without 规划建筑密度上限: tiantai defers density to the (absent) park rules")
-        # fee exemption (contract FAR empty)
-        for role, st in (("FAR_OUT_HIGH", "pass"), ("FAR_OUT_EXACT", "not_applicable"), ("VS_CONTRACT", "not_applicable")):
+        # fee exemption (contract FAR empty): zero-land renovation applicants only (四（七）)
+        for role, st, note in (
+            ("VS_PASS", "pass", "exempt floor area = 技改后建筑面积 − 1.1 × area"),
+            ("VS_LOWFAR", "not_applicable", "FAR after the renovation 0.9, not above 1.1"),
+            ("VS_CONTRACT", "not_applicable", "出让合同约定容积率 1.8 given"),
+            ("FAR_OUT_HIGH", "not_applicable", "FAR 1.35 but no renovation figures: not a zero-land renovation applicant"),
+        ):
             i = R[role]
             gfa = P[i].a.get("gfa_after_m2") or m[i]["gfa"]
             val = max(0.0, round(gfa - 1.1 * m[i]["area"], 2))
-            note = {"pass": "exempt floor area = 总建筑面积 − 1.1 × area", "not_applicable": "FAR not above 1.1" if role == "FAR_OUT_EXACT" else "出让合同约定容积率 1.8 given"}[st]
-            par("FEE_" + role, role, "incentive.fee_exempt_area", st, val if st == "pass" else 0.0, round(1.1 * m[i]["area"], 2), note)  # limit: the floor area at FAR 1.1, m²
+            par("FEE_" + role, role, "incentive.fee_exempt_area", st, val if st == "pass" else None, round(1.1 * m[i]["area"], 2), note)  # limit: the floor area at FAR 1.1, m²
         # ---- 7. facility share
         for role, st, lim, note in (
             ("FAC_OUT_5", "pass", 0.07, "outside the parks"),
@@ -1971,7 +1975,7 @@ class Report:
             share = ind / (ind + com)
             # 2021 precedes 天政发〔2022〕1号 (issued 2022-02-20): the policy does not govern it
             st = "not_applicable" if year < 2022 else "pass" if round(share, 6) >= 0.3 else "fail"
-            self.expect(f"SUP{year}", "supply_year", str(year), None, "supply.industrial_share", st, round(share, 6), 0.3,
+            self.expect(f"SUP{year}", "supply_year", str(year), None, "supply.industrial_share", st, None if st == "not_applicable" else round(share, 6), 0.3,
                         "parcels with 出让日期 in that year only" + (" — exactly 30 %" if year == 2023 else "")
                         + (" — before the policy: share below 30 % but not governed" if year < 2022 else ""))
         par("SUP2022_IND3", "SUP2022_IND3", "supply.standard_land", "fail", None, None, "industrial land supplied 2022, 标准地=否")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -59,33 +61,56 @@ def test_gpkg_output(parcels_file, tmp_path):
 def test_expired_pack_warns_and_completes(parcels_file):
     result = runner.invoke(app, ["check", parcels_file, "--as-of", "2024-03-01", "--lang", "en"])
     assert result.exit_code == 0
-    assert "expired on 2023-12-31" in result.stderr
+    assert "landtool: warning: policy pack tiantai (天政发〔2022〕1号) expired on 2023-12-31" in result.stderr
+    zh = runner.invoke(app, ["check", parcels_file, "--as-of", "2024-03-01"])
+    assert "landtool：警告：政策包 tiantai（天政发〔2022〕1号）已于 2023-12-31 失效" in zh.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["check", "missing.gpkg"], "missing.gpkg: file not found"),
-        (["check", "{parcels}", "--policy", "nowhere"], "unknown policy pack 'nowhere'"),
-        (["check", "{parcels}", "--as-of", "2023-13-01"], "--as-of: '2023-13-01' is not a date"),
-        (["check", "{parcels}", "--out", "{tmp}/x.shp"], "the output must be a GeoPackage"),
+        (["check", "missing.gpkg", "--lang", "en"], "missing.gpkg: file not found"),
+        (["check", "missing.gpkg"], "landtool：错误：missing.gpkg：文件不存在"),
+        (["check", "{parcels}", "--policy", "nowhere", "--lang", "en"], "unknown policy pack 'nowhere'"),
+        (["check", "{parcels}", "--as-of", "2023-13-01", "--lang", "en"], "--as-of: '2023-13-01' is not a date"),
+        (["check", "{parcels}", "--as-of", "2023-13-01"], "“2023-13-01” 不是日期"),
+        (["check", "{parcels}", "--out", "{tmp}/x.shp", "--lang", "en"], "the output must be a GeoPackage"),
+        (["check", "{parcels}", "--out", "{parcels}", "--lang", "en"], "this is an input file (parcels layer)"),
+        (["check", "{parcels}", "--merge-plan", "{tmp}/plan.csv", "--report", "{tmp}/plan.csv"], "与输入（合并方案）是同一个文件"),
+        (["check", "--buildings", "{parcels}", "--lang", "en"], "buildings layer given but no parcels layer"),
+        (["check", "{parcels}", "--map", "{tmp}/m.html", "--basemap", "tianditu", "--lang", "en"], "tianditu"),
+        (["check", "{parcels}", "--crs", "foo", "--lang", "en"], "foo"),
+        (["check", "{parcels}", "--encoding", "foo", "--lang", "en"], "foo"),
+        (["check", "{parcels}", "--nonsense", "--lang", "en"], "no such option --nonsense"),
+        (["check", "{parcels}", "--nonsense"], "没有选项 --nonsense"),
+        (["check", "{parcels}", "--lang", "fr"], "--lang"),
+        (["check", "{parcels}", "--json", "yes"], "yes"),
+        (["nonsense"], "nonsense"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(parcels_file, tmp_path, args, message):
+    (tmp_path / "plan.csv").write_text("group_id,parcel_id\nG,A\nG,B\n", encoding="utf-8")
     args = [a.format(parcels=parcels_file, tmp=tmp_path) for a in args]
     result = runner.invoke(app, args)
-    assert result.exit_code == 2
+    assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert "Traceback" not in result.output + result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list(tmp_path.glob("*.html"))  # nothing written before the options were checked
+
+
+def test_nothing_is_written_over_an_input(parcels_file):
+    before = Path(parcels_file).read_bytes()
+    assert runner.invoke(app, ["check", parcels_file, "--out", parcels_file]).exit_code == 2
+    assert Path(parcels_file).read_bytes() == before
 
 
 def test_bad_user_pack_is_reported(tmp_path, parcels_file):
     pack = tmp_path / "mine.yaml"
     pack.write_text("id: mine\ndocument: X\nrules:\n  indicator.far_max:\n    clause: X 1\n    params:\n      far_max: {value: 2, op: '<', words: 不超过}\n", encoding="utf-8")
-    result = runner.invoke(app, ["check", parcels_file, "--policy", str(pack)])
+    result = runner.invoke(app, ["check", parcels_file, "--policy", str(pack), "--lang", "en"])
     assert result.exit_code == 2
-    assert "'不超过' includes the number but op is '<'" in result.stderr
+    assert str(pack) in result.stderr and "不超过" in result.stderr and "'<'" in result.stderr
 
 
 def test_user_pack_runs(tmp_path, parcels_file):
@@ -117,7 +142,7 @@ def test_console_script_never_prints_a_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "landtool.cli", "check", str(broken)], capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"landtool: error: {broken}")
+    assert proc.stderr.startswith(f"landtool：错误：{broken}")
 
 
 def test_every_input_layer_reaches_the_geopackage(tmp_path):
@@ -133,3 +158,89 @@ def test_every_input_layer_reaches_the_geopackage(tmp_path):
     outside = issues[(issues["layer"] == "buildings") & (issues["problem"] == "outside_parcels")]
     assert len(buildings) + len(outside) == 868
     assert set(buildings["height_source"].dropna()) == {"buildings", "raster"}
+
+
+def test_version_help_and_quiet(parcels_file):
+    from landtool import __version__
+
+    assert runner.invoke(app, ["--version"]).stdout.strip() == f"landtool {__version__}"
+    assert "Usage" in runner.invoke(app, ["check", "-h"]).stdout
+    quiet = runner.invoke(app, ["-q", "check", parcels_file, "--as-of", "2024-03-01"])
+    assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
+
+
+def test_verbose_progress_goes_to_stderr_also_with_json(parcels_file):
+    result = runner.invoke(app, ["-v", "check", parcels_file, "--json", "--as-of", "2023-06-30", "--lang", "en"])
+    assert result.exit_code == 0
+    assert "landtool: checking 2 parcels against tiantai" in result.stderr
+    assert json.loads(result.stdout)  # stdout is only the JSON
+
+
+def test_json_lines_streams_one_object_per_line(parcels_file):
+    result = runner.invoke(app, ["check", parcels_file, "--json-lines", "--as-of", "2023-06-30"])
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2 * 17 + 1
+    assert {json.loads(line)["rule"] for line in lines} >= {"indicator.far_max", "supply.industrial_share"}
+
+
+def test_summary_uses_rule_names_in_the_language(parcels_file):
+    zh = runner.invoke(app, ["check", parcels_file, "--as-of", "2023-06-30"])
+    assert "容积率上限" in zh.stdout and "indicator.far_max" not in zh.stdout and "不通过" in zh.stdout
+    en = runner.invoke(app, ["check", parcels_file, "--as-of", "2023-06-30", "--lang", "en"])
+    assert "Maximum FAR" in en.stdout and "insufficient data" in en.stdout
+
+
+def test_config_file_sets_defaults(parcels_file, tmp_path, monkeypatch):
+    (tmp_path / "landtool.yaml").write_text("policy: yuhuan\nlang: en\nas_of: 2023-06-30\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    rows = json.loads(runner.invoke(app, ["check", parcels_file, "--json"]).stdout)
+    assert {r["pack"] for r in rows} == {"yuhuan"}
+    assert any(r["explanation"] == "not in this policy" for r in rows)
+    # an option on the command line wins over the file
+    rows = json.loads(runner.invoke(app, ["check", parcels_file, "--json", "--policy", "tiantai"]).stdout)
+    assert {r["pack"] for r in rows} == {"tiantai"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("colour: red\n", encoding="utf-8")
+    result = runner.invoke(app, ["--config", str(bad), "check", parcels_file])
+    assert result.exit_code == 2 and "colour" in result.stderr
+
+
+def test_sample_only_when_nothing_is_given(tmp_path):
+    out = tmp_path / "s.gpkg"
+    result = runner.invoke(app, ["check", "--as-of", "2023-06-30", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0
+    assert "the bundled sample" in result.stderr
+    run = dict(pyogrio.read_dataframe(out, layer="run").itertuples(index=False, name=None))
+    assert run["sample"] == "true"
+
+
+def test_run_record_names_every_input(parcels_file, tmp_path):
+    import hashlib
+
+    out = tmp_path / "r.gpkg"
+    assert runner.invoke(app, ["check", parcels_file, "--as-of", "2023-06-30", "--out", str(out), "--policy", "taizhou"]).exit_code == 0
+    run = dict(pyogrio.read_dataframe(out, layer="run").itertuples(index=False, name=None))
+    assert (run["pack"], run["as_of"], run["lang"], run["sample"]) == ("taizhou", "2023-06-30", "zh", "false")
+    assert run["pack_sha256"] == hashlib.sha256(Path("landtool/packs/taizhou.yaml").read_bytes()).hexdigest()
+    assert run["command"].startswith("landtool check ")
+    parcels = json.loads(run["input.parcels"])
+    assert parcels["sha256"] == hashlib.sha256(Path(parcels_file).read_bytes()).hexdigest()
+    assert (parcels["features"], parcels["crs"], parcels["size"]) == (2, "EPSG:4549", os.path.getsize(parcels_file))
+
+
+def test_validate_reports_data_quality_alone(tmp_path):
+    path = tmp_path / "p.gpkg"
+    frame(
+        [
+            {"宗地代码": "A", "geometry": rect(0, 0, 100, 100)},
+            {"宗地代码": "B", "geometry": rect(98, 0, 198, 100)},  # overlaps A by 200 m²
+        ]
+    ).to_file(path)
+    out = tmp_path / "v.gpkg"
+    result = runner.invoke(app, ["validate", str(path), "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.stderr
+    assert "overlapping parcels" in result.stdout
+    issues = pyogrio.read_dataframe(out, layer="issues", read_geometry=False)
+    assert issues[["feature_id", "problem", "value_m2"]].values.tolist() == [["A", "overlap", 200.0]]
+    assert issues["detail"].iloc[0] == "overlaps parcel B by 200.00 m²"
+    assert "verdicts" not in {row[0] for row in pyogrio.list_layers(out)}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pyogrio
 from typer.testing import CliRunner
 
 import landtool
 from landtool.cli import app
-from landtool.compare import compare_layer, compare_results
+from landtool.compare import change_kind, compare_layer, compare_results, with_sentences
 from tests.conftest import frame, rect
 
 
@@ -29,15 +30,44 @@ def test_differences_between_tiantai_and_yuhuan():
     b = landtool.check(parcels(), policy="yuhuan", as_of="2023-06-30")
     diff = compare_results(a, b).set_index(["subject_id", "rule"])
     far = diff.loc[("A", "indicator.far_max")]
-    assert (far["status_a"], far["status_b"], far["limit_a"], far["change"]) == ("fail", "pass", 1.1, "status")
+    assert (far["status_a"], far["status_b"], far["limit_a"], far["kind"]) == ("fail", "pass", 1.1, "fail_to_pass")
     assert far["clause_a"] == "天政发〔2022〕1号 四（五）" and far["clause_b"] == "玉环方案 四.16"
     # both 24 m: the height verdict of A does not change, so it is not reported
     assert ("A", "indicator.height_max") not in diff.index
     # the facility rule is tiantai's only: insufficient data (no layer) → not in this policy
-    assert diff.loc[("B", "facility.land_share"), "status_b"] == "not_applicable"
+    facility = diff.loc[("B", "facility.land_share")]
+    assert (facility["status_b"], facility["kind"]) == ("not_applicable", "becomes_not_applicable")
     assert diff.attrs == {"a": "tiantai@2023-06-30", "b": "yuhuan@2023-06-30"}
     layer = compare_layer(compare_results(a, b), b.parcels).set_index("parcel_id")
-    assert "indicator.far_max: fail → pass" in layer.loc["A", "detail"]
+    assert layer.loc["A", "kind"] == "fail_to_pass" and "indicator.far_max" in layer.loc["A", "rules"]
+
+
+def test_only_status_changes_unless_all():
+    """B's FAR verdict passes under both packs, with the limit 1.1 → none: a limit change,
+    listed only with all_changes."""
+    a = landtool.check(parcels(), policy="tiantai", as_of="2023-06-30")
+    b = landtool.check(parcels(), policy="yuhuan", as_of="2023-06-30")
+    assert ("B", "indicator.far_max") not in compare_results(a, b).set_index(["subject_id", "rule"]).index
+    everything = compare_results(a, b, all_changes=True).set_index(["subject_id", "rule"])
+    assert everything.loc[("B", "indicator.far_max"), "kind"] == "limit_changed"
+
+
+def test_change_kinds_cover_every_status_pair():
+    statuses = ["pass", "fail", "not_applicable", "insufficient_data"]
+    pairs = [(x, y) for x in statuses for y in statuses if x != y]
+    kinds = change_kind(pd.Series([p[0] for p in pairs]), pd.Series([p[1] for p in pairs]))
+    assert None not in kinds.tolist()
+    assert dict(zip(pairs, kinds, strict=True))[("insufficient_data", "fail")] == "becomes_checkable"
+    assert dict(zip(pairs, kinds, strict=True))[("fail", "insufficient_data")] == "becomes_uncheckable"
+
+
+def test_sentences_of_both_sides_in_one_language():
+    a = landtool.check(parcels(), policy="tiantai", as_of="2023-06-30")
+    b = landtool.check(parcels(), policy="yuhuan", as_of="2023-06-30")
+    rows = with_sentences(compare_results(a, b), a, b, "en").set_index(["subject_id", "rule"])
+    far = rows.loc[("A", "indicator.far_max")]
+    assert far["explanation_a"].startswith("FAR 1.2 exceeds the policy limit of 1.1")
+    assert far["explanation_b"] == "FAR 1.2: this policy sets no upper limit here"
 
 
 def test_compare_command(tmp_path):
@@ -62,7 +92,7 @@ def test_compare_needs_two_sides(tmp_path):
     parcels().to_file(path)
     result = CliRunner().invoke(app, ["compare", str(path), "--policy", "tiantai"])
     assert result.exit_code == 2
-    assert "two --policy values" in result.stderr
+    assert "两个 --policy" in result.stderr
 
 
 def test_map_from_an_earlier_result(tmp_path):
@@ -74,3 +104,14 @@ def test_map_from_an_earlier_result(tmp_path):
     assert result.exit_code == 0, result.stderr
     html = (tmp_path / "run.html").read_text(encoding="utf-8")
     assert "天政发〔2022〕1号" in html and "2023-06-30" in html
+
+
+def test_compare_counts_kinds_and_subjects_on_the_console(tmp_path):
+    path = tmp_path / "p.gpkg"
+    parcels().to_file(path)
+    result = CliRunner().invoke(app, ["compare", str(path), "--policy", "tiantai", "--policy", "yuhuan", "--as-of", "2023-06-30", "--lang", "en"])
+    assert result.exit_code == 0, result.stderr
+    assert "tiantai@2023-06-30 → yuhuan@2023-06-30" in result.stdout
+    assert "fail_to_pass" not in result.stdout and "becomes not applicable" in result.stdout  # kinds in words, not codes
+    failing = CliRunner().invoke(app, ["compare", str(path), "--policy", "yuhuan", "--policy", "tiantai", "--as-of", "2023-06-30", "--fail-on", "pass_to_fail"])
+    assert failing.exit_code == 1

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import shapely
 
 import landtool
+from landtool.issues import render_issues
 from tests.conftest import X0, Y0, frame, rect
 
 
@@ -26,7 +29,9 @@ def test_bow_tie_is_repaired_and_reported():
     # the repaired parcel is two triangles of 2500 m² each
     assert result.parcels.loc[0, "area_m2"] == 5000.0
     issue = result.layers["issues"].iloc[0]
-    assert "Self-intersection" in issue["detail"]
+    assert json.loads(issue["args"]) == {"geos": "self_intersection"}
+    assert render_issues(result.layers["issues"], "en")["detail"].iloc[0].startswith("invalid geometry (self-intersection), repaired")
+    assert render_issues(result.layers["issues"], "zh")["detail"].iloc[0].startswith("图形无效（自相交）")
 
 
 def test_empty_geometry_is_reported_not_dropped_silently():
@@ -54,25 +59,52 @@ def test_overlaps_and_area_mismatch():
 
 
 def test_buildings_outside_every_parcel_are_reported_and_assignment_by_overlap():
-    parcels = frame([{"parcel_id": "A", "geometry": rect(0, 0, 100, 100)}, {"parcel_id": "B", "geometry": rect(100, 0, 200, 100)}])
+    parcels = frame([{"parcel_id": "A", "geometry": rect(0, 0, 100, 100)}, {"parcel_id": "B", "geometry": rect(100, 0, 200, 100)},
+                     {"parcel_id": "C", "geometry": rect(0, 100, 100, 200)}])
     buildings = frame(
         [
             {"building_id": "b1", "floors": 2, "geometry": rect(90, 10, 130, 30)},  # 10 m in A, 30 m in B → B
             {"building_id": "b2", "floors": 1, "geometry": rect(500, 500, 510, 510)},  # nowhere
+            {"building_id": "b3", "floors": 1, "geometry": rect(10, 10, 20, 20)},  # wholly in A
+            {"building_id": "b4", "floors": 1, "geometry": rect(10, 195, 20, 205)},  # half in C, half in no parcel
         ]
     )
     result = check(parcels, buildings=buildings)
-    assert problems(result, "buildings") == {"b2": "outside_parcels"}
+    assert problems(result, "buildings") == {"b1": "straddles_parcels", "b2": "outside_parcels", "b4": "partly_outside_parcels"}
+    issues = result.layers["issues"].set_index("feature_id")
+    # b1: 200 m² of its 800 m² footprint (25 %) lie in A, outside its parcel B
+    assert issues.loc["b1", "value_m2"] == 200.0
+    assert json.loads(issues.loc["b1", "args"]) == {"other": "A", "parcel": "B", "share_outside": 0.25}
+    assert render_issues(issues.reset_index(), "zh").set_index("feature_id").loc["b1", "detail"] == "有 200.00 平方米（25%）位于所归属宗地 B 之外，落在宗地 A 内"
     gfa = result.parcels.set_index("parcel_id")["gfa_m2"]
-    # b1: 40 × 20 m footprint × 2 floors = 1600 m², all counted on B
-    assert gfa.to_dict() == {"A": 0.0, "B": 1600.0}
+    # b1: 40 × 20 m footprint × 2 floors = 1600 m², all counted on B; b3 100 m² on A; b4 100 m² on C
+    assert gfa.to_dict() == {"A": 100.0, "B": 1600.0, "C": 100.0}
+
+
+def test_geometry_details_are_recorded_and_kept():
+    square_z = shapely.Polygon([(X0, Y0, 5), (X0 + 10, Y0, 5), (X0 + 10, Y0 + 10, 5), (X0, Y0 + 10, 5)])
+    repeated = shapely.Polygon([(X0 + 20, Y0), (X0 + 30, Y0), (X0 + 30, Y0), (X0 + 30, Y0 + 10), (X0 + 20, Y0 + 10)])
+    collection = shapely.GeometryCollection([rect(40, 0, 50, 10), shapely.LineString([(X0 + 40, Y0), (X0 + 60, Y0 + 20)])])
+    result = check(frame([{"parcel_id": "Z", "geometry": square_z}, {"parcel_id": "R", "geometry": repeated}, {"parcel_id": "G", "geometry": collection}]))
+    assert problems(result, "parcels") == {"Z": "has_z", "R": "duplicate_vertices", "G": "non_polygon_parts"}
+    assert result.parcels.set_index("parcel_id")["area_m2"].to_dict() == {"Z": 100.0, "R": 100.0, "G": 100.0}
+    assert not result.parcels.geometry.has_z.any()
+
+
+def test_implausible_values_are_blanked_and_recorded(verdict):
+    result = check(frame([{"parcel_id": "NEG", "land_use": "工业用地", "gfa_m2": -500.0, "geometry": rect(0, 0, 100, 100)}]))
+    assert problems(result, "parcels") == {"NEG": "implausible_value"}
+    v = verdict(result, "NEG", "indicator.far_max")
+    assert (v["status"], v["reason"]) == ("insufficient_data", "no_floor_area")
 
 
 def test_unknown_zone_type_is_an_error():
     parcels = frame([{"parcel_id": "A", "geometry": rect(0, 0, 100, 100)}])
     zones = frame([{"zone_id": "Z", "zone_type": "风景区", "geometry": rect(0, 0, 100, 100)}])
-    with pytest.raises(landtool.InputError, match="unknown zone_type '风景区'; allowed: development_zone"):
+    with pytest.raises(landtool.InputError, match="unknown zone_type 风景区; allowed: development_zone") as caught:
         check(parcels, zones=zones)
+    assert caught.value.code == "unknown_zone_type"
+    assert caught.value.render("zh").startswith("区域图层：未知的区域类型 风景区")
 
 
 def test_chinese_zone_type_names(verdict):
@@ -84,7 +116,7 @@ def test_chinese_zone_type_names(verdict):
 
 def test_a_point_layer_is_not_parcels():
     points = frame([{"parcel_id": "A", "geometry": shapely.Point(X0, Y0)}])
-    with pytest.raises(landtool.InputError, match="parcels: holds Point geometries; the parcels layer must be polygons"):
+    with pytest.raises(landtool.InputError, match="parcels: the layer holds only point geometries; the parcels layer must be polygons"):
         check(points)
 
 
