@@ -6,7 +6,7 @@ Properties → Style*. :func:`write_layer_styles` writes, per layer,
 
 * a default style ``landtool 结论`` / ``landtool status``: a categorized renderer on
   ``status`` with the four statuses in the colours of the HTML map
-  (:data:`landtool.maps.STATUS_COLORS`, fill at the map's 35 % opacity, outline in the
+  (:data:`landtool.map.STATUS_COLORS`, fill at the map's 35 % opacity, outline in the
   same colour) and their labels in ``lang``, plus labels of the layer's id field
   (``parcel_id``, ``piece_id``, ``group_id``, ``fringe_id``) when zoomed in beyond
   1:10 000;
