@@ -21,8 +21,10 @@ test: $(STAMP)
 sample: $(STAMP)
 	$(BIN)/python scripts/make_sample.py
 
+bench: SIZES ?= --sizes 10000
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.run $(SIZES)
 
 clean:
 	rm -rf $(VENV) maps/*.gpkg maps/*.html
