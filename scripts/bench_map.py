@@ -190,7 +190,7 @@ def synthetic_result(n: int, *, seed: int = 0) -> CheckResult:
     parcels["height_source"] = rng.choice(["attribute", "buildings", "raster"], n)
     table = synthetic_verdicts(ids, pack, rng, far, height, area)
     counted = table[table["reason"] != "not_in_policy"]
-    severity = pd.DataFrame({"p": counted["parcel_id"], "f": counted["rule"].map(family_of), "s": counted["status"].map(STATUS_ORDER)})
+    severity = pd.DataFrame({"p": counted["parcel_id"], "f": counted["rule"].astype(str).map(family_of), "s": counted["status"].astype(str).map(STATUS_ORDER)})
     worst = severity.groupby(["p", "f"])["s"].max().unstack("f")
     names = {v: k for k, v in STATUS_ORDER.items()}
     for fam in worst.columns:

@@ -142,6 +142,19 @@ def test_opens_offline_draws_every_parcel_and_says_what_was_checked(page):
         assert f"{word}\n{counts.get(status, 0)}" in legend or f"{word} {counts.get(status, 0)}" in legend.replace("\n", " ")
 
 
+def test_the_map_is_folium_s_and_fills_its_place(page):
+    assert page.js("landtool.map === window.map_landtool && landtool.map instanceof L.Map")
+    assert page.js("landtool.map.getContainer().id") == "map_landtool"
+    assert page.js("landtool.map.getContainer().parentElement.id") == "lt-map"
+    assert rect(page, "#map_landtool") == rect(page, "#lt-map")
+    size = page.js("(() => { const s = landtool.map.getSize(), r = document.getElementById('lt-map').getBoundingClientRect(); return [s.x, s.y, Math.round(r.width), Math.round(r.height)]; })()")
+    assert size[:2] == size[2:]  # Leaflet measured the map after the header and the panel were drawn
+    assert page.js("[landtool.map.options.preferCanvas, landtool.map.options.zoomSnap, landtool.map.getMaxZoom(), !!landtool.map.attributionControl]") == [True, 0.25, 22, False]
+    assert page.js("getComputedStyle(landtool.map.getContainer()).backgroundColor") == "rgb(244, 244, 240)"
+    assert page.js("document.querySelectorAll('.leaflet-control-zoom').length") == 1  # app.js's, with its titles
+    assert page.errors == [] and page.requests == []
+
+
 def test_expired_pack_warning_in_the_header(browser, tiny_map):
     p = Page(browser, tiny_map)
     try:

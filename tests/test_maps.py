@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -9,12 +10,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from string import Formatter
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 import shapely.affinity
+from branca.element import Element
 
 sys.path.insert(0, str(Path(__file__).parent))
 from map_pages import CJK, IDS, SCRIPT_OWNER, XSS_OWNER, sample_result, tiny_result
@@ -25,6 +28,7 @@ from landtool.map import STATUS_COLORS, MapPage, build_map, check_basemap, write
 from landtool.map.layers import LAYER_COLUMNS, LAYER_ORDER
 from landtool.map.page import package_text
 from landtool.map.payload import ALPHABET, encode
+from landtool.map.shell import _leaflet
 from landtool.map.words import parse_template
 from landtool.messages import LANGS, catalogue
 from landtool.result import CheckResult
@@ -154,6 +158,48 @@ def test_data_cannot_break_out_and_templates_never_run(result, page, data):
     # the page's script builds its DOM with textContent only
     app = package_text("app.js")
     assert "innerHTML" not in app and "insertAdjacentHTML" not in app and "document.write" not in app
+
+
+def test_page_is_built_with_folium_and_no_cdn_is_left(result, page):
+    # folium's document, its map <div> inside the page's #lt-map, and its Leaflet map, handed to app.js
+    assert '<div id="lt-map">' in page and '<div class="folium-map" id="map_landtool" ></div>' in page
+    assert page.index('<div id="lt-map">') < page.index('id="map_landtool"') < page.index('<aside id="lt-side"')
+    made, handed = page.index('var map_landtool = L.map(\n                "map_landtool"'), page.index("landtoolApp(map_landtool);")
+    assert page.index("window.landtoolApp = function (map)") < made < handed
+    assert page.index("Leaflet 1.9.3") < made  # Leaflet is there before folium's script uses it
+    script = page[made:handed]
+    for option in ('"preferCanvas": true', '"zoomControl": false', '"attributionControl": false', '"zoomSnap": 0.25', '"maxZoom": 22'):
+        assert option in script, option
+    assert '"attributionControl": true' in build_map(result, basemap="osm").html
+    # nothing of folium's CDNs, nor jQuery code; folium's own lists untouched for other maps
+    for _, url in folium.Map.default_js + folium.Map.default_css:
+        assert url not in page and url.split("/")[2] not in page, url
+    assert "$(document)" not in page and "awesome" not in page.lower()
+    assert folium.Map.default_js[0] == ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    assert page.count("<html") == page.count("<body") == page.count("</body>") == 1
+    assert page.rindex("</script>") < page.index("</body>")  # the closing script inside <body>
+    assert build_map(result).html == page  # the same result, the same file (a fixed map id)
+
+
+JINJA_OWNER = "{{ 7*7 }}{% if x %}{# {{ self.__init__.__globals__ }} {%- endraw %}"
+
+
+def test_jinja_never_sees_data_or_the_inlined_scripts():
+    # branca's Element(text) renders text as a template: what the page must never do with data
+    assert Element("{{ 7*7 }}").render() == "49"
+    run_document = "{{7*7}} <b>{% raw %}</b>"
+    tiny = tiny_result(owners={3: JINJA_OWNER})
+    tiny = dataclasses.replace(tiny, run={**tiny.run, "document": run_document})
+    built = build_map(tiny)  # a template compiled from the data would raise TemplateSyntaxError
+    data = payload(built.html)
+    owners = [data["parcels"]["owners"][k] for k in data["parcels"]["owner"]]
+    assert owners[3] == JINJA_OWNER and data["header"]["document"] == run_document
+    assert JINJA_OWNER in built.html  # as text (no <>& in it to escape), not 49
+    assert "<title>工业用地核查图 · tiantai {{7*7}} &lt;b&gt;{% raw %}&lt;/b&gt;</title>" in built.html
+    # the inlined files arrive exactly as they are (Leaflet has '}}' in many places)
+    css, leaflet_js = _leaflet()
+    for text in (leaflet_js, css, package_text("app.js"), package_text("format.js"), package_text("app.css")):
+        assert text.strip() in built.html
 
 
 # --------------------------------------------------------------------------- parcels and verdicts

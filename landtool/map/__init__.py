@@ -4,8 +4,9 @@
 carries the verdicts as codes and numbers with the sentence templates of every language
 (not millions of sentences) and switches between Chinese and English in place; see
 :mod:`landtool.map.page` (assembly), :mod:`landtool.map.payload` (the data document),
-``format.js`` (sentences, exactly as :meth:`landtool.messages.Catalogue.format`) and
-``app.js`` (the map).
+:mod:`landtool.map.shell` (the folium map and document, everything inlined, no Jinja
+near the data), ``format.js`` (sentences, exactly as
+:meth:`landtool.messages.Catalogue.format`) and ``app.js`` (the map).
 """
 
 from landtool.labels import STATUS_COLORS

@@ -2,8 +2,10 @@
    Leaflet on a canvas. It only displays: every status, value and reason comes from
    the check; sentences are rendered from the catalogue templates by format.js in the
    language shown, and the page switches language in place. Data reach the page only
-   through textContent and attribute setters, never as HTML. */
-(function () {
+   through textContent and attribute setters, never as HTML.
+   The Leaflet map is folium's (landtool/map/shell.py): the page calls
+   landtoolApp(map_landtool) once folium's script has made it in #lt-map. */
+window.landtoolApp = function (map) {
   "use strict";
   var T0 = performance.now();
   var D = JSON.parse(document.getElementById("landtool-data").textContent);
@@ -161,13 +163,14 @@
     other: {color: "#37474f", weight: 1, fillColor: "#90a4ae", fillOpacity: 0.15}
   };
   function layerStyle(key) { return STYLES[key] || STYLES.other; }
-  // ---- the page around the map first, so that the map is made at its final size
+  // ---- the page around the map first, so that the map is measured at its final size
   renderHeader();
   renderSide();
 
-  // ---- the map
-  var map = L.map("lt-map", {preferCanvas: true, zoomControl: false, attributionControl: D.tiles.length > 0,
-                             zoomSnap: 0.25, maxZoom: 22});
+  // ---- the map: folium's, made before the header and the panel were filled in, so it
+  // learns its final size now (its options: canvas, zoomSnap 0.25, maxZoom 22, no zoom
+  // control, attribution only with a basemap)
+  map.invalidateSize({pan: false});
   LT.map = map;
   var renderer = L.canvas({padding: 0.5, tolerance: 3});
   var zoom = L.control.zoom({position: "topleft", zoomInTitle: U.zoom_in, zoomOutTitle: U.zoom_out}).addTo(map);
@@ -931,4 +934,4 @@
       map.getContainer().setAttribute("data-ready", "1");
     });
   });
-})();
+};

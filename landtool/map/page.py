@@ -1,29 +1,23 @@
-"""Page assembly: the data document, the header, the basemaps and the inlined assets.
+"""Page assembly: the data document, the header and the basemaps.
 
-The page is one self-contained HTML file. Leaflet 1.9.3 and its CSS come from the
-XStatic-Leaflet package; the page's own script (``format.js``: sentences from
-templates, ``app.js``: the map) and ``app.css`` are package files; all are inlined
-when the page is written, so it opens on intranet PCs without network access.
+The page is one self-contained HTML file, built with folium (:mod:`landtool.map.shell`:
+folium's document, map ``<div>`` and Leaflet map; Leaflet 1.9.3 and its CSS from the
+XStatic-Leaflet package; the page's own ``format.js``, ``app.js`` and ``app.css``; all
+inlined, so it opens on intranet PCs without network access).
 
-Safety: user-supplied text (owners, ids, clauses …) never becomes HTML. It reaches
-the page only inside the JSON document, with ``<``, ``>`` and ``&`` escaped as
-``\\u003c`` …, and the script puts it on the page with ``textContent``. No template
-engine touches the data.
+Safety: user-supplied text (owners, ids, clauses …) never becomes HTML and never goes
+through Jinja. It reaches the page only inside the JSON document, with ``<``, ``>`` and
+``&`` escaped as ``\\u003c`` …, and the script puts it on the page with ``textContent``.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import functools
-import html
-import json
 import math
 import os
 import re
 import tempfile
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +38,12 @@ from landtool.map.payload import (
     shown_verdicts,
     verdict_payload,
 )
+from landtool.map.shell import package_text, script_json
+from landtool.map.shell import page_html as shell_page
 from landtool.map.words import ENDONYMS, page_words, reason_templates, term_groups
 from landtool.messages import LANGS, Message, catalogue
 
-__all__ = ["MapPage", "build_map", "check_basemap", "write_map"]
+__all__ = ["MapPage", "build_map", "check_basemap", "package_text", "script_json", "write_map"]
 
 #: Colour of a parcel without a verdict (or unchanged, on a comparison map).
 NO_STATUS_COLOR = "#90a4ae"
@@ -314,66 +310,7 @@ def tile_config(basemap: str | None, key: str | None) -> list[dict]:
 # --------------------------------------------------------------------------- the page
 
 
-def script_json(obj: Any) -> str:
-    """JSON safe inside a <script> element: no ``</script>``, ``<!--`` breakout."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (
-        text.replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
-
-
-def _inline_js(text: str) -> str:
-    text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("//# sourceMappingURL="))
-    lowered = text.lower()
-    if "</script" in lowered or "<!--" in lowered:  # pragma: no cover - the files are known
-        text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
-    return text
-
-
-def package_text(name: str) -> str:
-    """A file of the ``landtool.map`` package (``app.js``, ``format.js``, ``app.css``)."""
-    return (resources.files("landtool.map") / name).read_text(encoding="utf-8")
-
-
-@functools.lru_cache(maxsize=1)
-def _leaflet() -> tuple[str, str]:
-    """Leaflet's CSS (images as data: URIs) and script, from XStatic-Leaflet."""
-    import xstatic.pkg.leaflet as xleaflet
-
-    root = Path(xleaflet.BASE_DIR)
-    css = (root / "leaflet.css").read_text(encoding="utf-8")
-    for png in sorted((root / "images").glob("*.png")):
-        uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
-        css = css.replace(f"url(images/{png.name})", f'url("{uri}")')
-    return css, _inline_js((root / "leaflet.js").read_text(encoding="utf-8"))
-
-
 def page_html(payload: dict, *, lang: str, title: str) -> str:
-    """The whole page: markup skeleton, data document, Leaflet, the page's script."""
-    css, leaflet_js = _leaflet()
-    script = _inline_js(package_text("format.js") + "\n" + package_text("app.js"))
-    noscript = catalogue(lang).get("ui.map.noscript", "")
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="{"zh-CN" if lang == "zh" else html.escape(lang)}">\n'
-        "<head>\n"
-        '<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        f"<style>{css}</style>\n"
-        f"<style>{package_text('app.css')}</style>\n"
-        "</head>\n"
-        "<body>\n"
-        '<div id="lt-app"><header id="lt-header" class="lt-header"></header>'
-        '<div id="lt-main"><div id="lt-map"></div><aside id="lt-side" class="lt-side"></aside></div></div>\n'
-        f"<noscript>{html.escape(noscript)}</noscript>\n"
-        f'<script type="application/json" id="landtool-data">{script_json(payload)}</script>\n'
-        f"<script>{leaflet_js}</script>\n"
-        f"<script>{script}</script>\n"
-        "</body>\n"
-        "</html>\n"
-    )
+    """The whole page (:func:`landtool.map.shell.page_html`: folium's document and map,
+    the data document, Leaflet and the page's script, all inline)."""
+    return shell_page(payload, lang=lang, title=title, noscript=catalogue(lang).get("ui.map.noscript", ""))
