@@ -39,7 +39,7 @@ from landtool.io import (
 from landtool.messages import LANGS, Message
 from landtool.policy import Pack, load_pack
 from landtool.prepare import prepare
-from landtool.result import STATUS_ORDER, TABLE_COLUMNS, CheckResult, family_of
+from landtool.result import STATUS_ORDER, CheckResult, family_of
 from landtool.rules import AREA_RULES, PARCEL_RULES
 from landtool.rules.efficiency import in_survey_scope
 from landtool.rules.fringe import check_fringe
@@ -47,13 +47,13 @@ from landtool.rules.fringe import fringe_candidates as find_fringe_candidates
 from landtool.rules.limits import extra_height_limits
 from landtool.rules.merge import check_merge
 from landtool.rules.split import check_split
-from landtool.verdicts import not_in_policy
+from landtool.verdicts import concat_tables, not_in_policy
 
 __all__ = ["INPUT_ROLES", "check", "sample_dir"]
 
 #: Columns of the prepared table that are working data, not output.
 _INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid", "extra_height_source",
-             "extra_height_m", "extra_height_problem")
+             "extra_height_m", "extra_height_problem", "surface_point")
 #: The input roles of a check, as named in the run record and in messages.
 INPUT_ROLES = ("parcels", "buildings", "zones", "facility_land", "height_raster", "dsm", "dem",
                "height_limit_raster", "split_plan", "merge_plan", "fringe", "vacant", "fields")
@@ -296,7 +296,7 @@ def check(
         layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=vacant_frame)
     reader.fields.check_used()
 
-    verdicts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=TABLE_COLUMNS)
+    verdicts = concat_tables(parts)
     layers["issues"] = pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True)
     parcels_layer = _parcels_layer(frame, verdicts, pack)
     warnings = [w for w in (pack.validity_warning(as_of),) if w is not None]
@@ -367,23 +367,28 @@ def _call(func, frame: pd.DataFrame, rule, pack_id: str, inputs: dict) -> pd.Dat
 
 
 def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) -> gpd.GeoDataFrame:
-    """The ``parcels`` eligibility layer: attributes, measures, a status per family, overall."""
+    """The ``parcels`` eligibility layer: attributes, measures, a status per family, overall.
+
+    A family's status is the worst of its rules' (information rules excepted); folded
+    with integer codes, one family at a time.
+    """
     out = frame.drop(columns=[c for c in frame.columns if c in _INTERNAL or c.startswith(("in_", "owner_"))])
     on_parcels = verdicts[verdicts["subject"] == "parcel"]
-    kinds = on_parcels["rule"].map(lambda r: pack.rules[r].kind if r in pack.rules else "requirement")
-    counted = on_parcels[kinds != "info"]
-    severity = counted["status"].map(STATUS_ORDER)
-    table = (
-        pd.DataFrame({"parcel_id": counted["parcel_id"], "family": counted["rule"].map(family_of), "severity": severity})
-        .groupby(["parcel_id", "family"])["severity"]
-        .max()
-        .unstack("family")
-    )
-    names = {v: k for k, v in STATUS_ORDER.items()}
-    for family in table.columns:
-        out[f"status_{family}"] = out["parcel_id"].map(table[family].map(names)).fillna("not_applicable")
-    overall = table.max(axis=1).map(names)
-    out["status"] = out["parcel_id"].map(overall).fillna("not_applicable")
+    rule_codes, rules = pd.factorize(on_parcels["rule"])
+    counted = np.array([pack.rules[r].kind != "info" if r in pack.rules else True for r in rules], dtype=bool)[rule_codes]
+    families = np.array([family_of(r) for r in rules], dtype=object)
+    position = pd.Index(out["parcel_id"]).get_indexer(on_parcels["parcel_id"])
+    severity = on_parcels["status"].map(STATUS_ORDER).to_numpy(dtype=np.int8)
+    names = np.array([k for k, _ in sorted(STATUS_ORDER.items(), key=lambda kv: kv[1])], dtype=object)
+    overall = np.full(len(out), -1, dtype=np.int8)
+    for family in sorted(set(families)):
+        rows = counted & (families[rule_codes] == family) & (position >= 0)
+        worst = np.full(len(out), -1, dtype=np.int8)
+        np.maximum.at(worst, position[rows], severity[rows])
+        if (worst >= 0).any():
+            out[f"status_{family}"] = np.where(worst >= 0, names[np.maximum(worst, 0)], "not_applicable")
+            np.maximum(overall, worst, out=overall)
+    out["status"] = np.where(overall >= 0, names[np.maximum(overall, 0)], "not_applicable")
     # Nullable booleans are written as integers 0/1 so that GIS software reads them.
     for column in out.columns:
         if str(out[column].dtype) == "boolean":

@@ -319,7 +319,7 @@ LangOpt = Annotated[Lang, typer.Option(help="Language of everything written and 
 FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names (and units) to landtool's.")]
 EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")]
 CrsOpt = Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the verdicts table and layers to this GeoPackage.")]
+OutOpt = Annotated[Optional[str], typer.Option("--out", help="Write the verdicts and layers: FILE.gpkg, DIR.parquet (a directory of Parquet files), or postgresql://…::schema.")]
 MapOpt = Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")]
 ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a report: .xlsx (per parcel, failures, missing data, proposals, issues) or .csv (summary).")]
 BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
@@ -328,20 +328,20 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result to stdou
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a requirement verdict has this status.")]
 
 
-def _check_outputs(*, out_path: Path | None = None, map_path: Path | None = None, report_path: Path | None = None,
+def _check_outputs(*, out_path: str | Path | None = None, map_path: Path | None = None, report_path: Path | None = None,
                    inputs: dict | None = None, basemap: str | None = None, tianditu_key: str | None = None) -> None:
     """Every option is checked before the run and before anything is written."""
     if report_path is not None and report_path.suffix.lower() not in (".xlsx", ".csv"):
         raise InputError("report_suffix", path=str(report_path))
-    if out_path is not None and out_path.suffix.lower() != ".gpkg":
-        raise InputError("out_not_gpkg", path=str(out_path))
+    if out_path is not None and not _out_kind(out_path):
+        raise InputError("out_unknown_kind", path=str(out_path))
     if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
         raise InputError("map_suffix", path=str(map_path))
     if map_path is not None:
         from landtool.map import check_basemap
 
         check_basemap(basemap, tianditu_key)
-    targets = {"--out": out_path, "--map": map_path, "--report": report_path}
+    targets = {"--out": Path(out_path) if out_path is not None and _out_kind(out_path) != "postgis" else None, "--map": map_path, "--report": report_path}
     for option, target in targets.items():
         if target is None:
             continue
@@ -354,6 +354,18 @@ def _check_outputs(*, out_path: Path | None = None, map_path: Path | None = None
     chosen = [t.resolve() for t in targets.values() if t is not None]
     if len(set(chosen)) < len(chosen):
         raise InputError("outputs_collide", paths=[str(t) for t in targets.values() if t is not None])
+
+
+def _out_kind(target) -> str | None:
+    """What ``--out`` names: ``gpkg``, ``parquet`` (a directory) or ``postgis``; None if nothing."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://", "postgresql+")):
+        return "postgis"
+    if text.lower().endswith(".gpkg"):
+        return "gpkg"
+    if text.lower().endswith(".parquet") or Path(text).is_dir() or text.endswith(("/", os.sep)):
+        return "parquet"
+    return None
 
 
 def _command_line() -> str:
@@ -383,11 +395,11 @@ def _print_summary(result, lang: str) -> None:
 
 
 def _write_outputs(result, rep: Reporter, *, out_path, map_path, report_path, basemap, tianditu_key, tables=None, compare=None) -> None:
-    from landtool.output import write_geopackage
+    from landtool.output import write_result
 
     if out_path is not None:
         rep.progress(_progress("writing", path=str(out_path)))
-        write_geopackage(result, out_path, tables=tables)
+        write_result(result, out_path, tables=tables)
         rep.wrote(out_path)
     if map_path is not None:
         from landtool.map import write_map
@@ -578,7 +590,7 @@ def compare(
     """What a new policy or a new date changes: verdicts whose status differs, grouped by kind."""
     from landtool.check import check as run_check
     from landtool.compare import CHANGE_KINDS, compare_layer, compare_results
-    from landtool.output import write_compare_json, write_geopackage
+    from landtool.output import write_compare_json, write_result
 
     dates = as_of or [None]
     if len(policy) > 2 or len(dates) > 2 or len(policy) * len(dates) != 2:
@@ -596,7 +608,7 @@ def compare(
         differences = compare_results(a, b, all_changes=all_changes)
         b.layers["compare"] = compare_layer(differences, b.parcels)
         if out_path is not None:
-            write_geopackage(b, out_path, tables={"compare_verdicts": differences})
+            write_result(b, out_path, tables={"compare_verdicts": differences})
             rep.wrote(out_path)
         if map_path is not None or report_path is not None:
             _write_outputs(b, rep, out_path=None, map_path=map_path, report_path=report_path, basemap=basemap, tianditu_key=tianditu_key, compare=differences)
@@ -630,7 +642,7 @@ def fringe_candidates_command(
 ) -> None:
     """List, per enterprise parcel, adjacent vacant or reserve land that fits the pack's fringe caps."""
     from landtool.check import check as run_check
-    from landtool.output import records_json, write_geopackage
+    from landtool.output import records_json, write_result
 
     _check_outputs(out_path=out_path, inputs={"parcels": parcels, "vacant": vacant, "fields": fields})
     with Reporter.of(lang) as rep:
@@ -638,7 +650,7 @@ def fringe_candidates_command(
                            fringe_candidates=True, vacant=vacant, progress=rep.progress, command=_command_line())
         layer = result.layers["fringe_candidates"]
         if out_path is not None:
-            write_geopackage(result, out_path)
+            write_result(result, out_path)
             rep.wrote(out_path)
     if as_json:
         sys.stdout.write(records_json(layer.drop(columns=layer.geometry.name)) + "\n")
@@ -656,7 +668,7 @@ def fringe_candidates_command(
 @app.command("map")
 @handle_errors
 def map_command(
-    results: Annotated[Path, typer.Argument(help="A GeoPackage written by `landtool check --out`.")],
+    results: Annotated[Path, typer.Argument(help="A result written by `landtool check --out` (GeoPackage or Parquet directory).")],
     map_path: Annotated[Optional[Path], typer.Option("--out", "--map", help="HTML file to write (default: next to the GeoPackage).")] = None,
     lang: Annotated[Optional[Lang], typer.Option(help="Language of the map (default: the run's).")] = None,
     basemap: BasemapOpt = None,
@@ -664,11 +676,11 @@ def map_command(
 ) -> None:
     """Draw the map of an earlier run from its GeoPackage."""
     from landtool.map import write_map
-    from landtool.output import read_geopackage
+    from landtool.output import read_result
 
     map_path = map_path or results.with_suffix(".html")
     _check_outputs(map_path=map_path, inputs={"results": str(results)}, basemap=basemap, tianditu_key=tianditu_key)
-    result = read_geopackage(results)
+    result = read_result(results)
     chosen = lang.value if lang is not None else result.lang
     rep = Reporter.of(Lang(chosen))
     write_map(result, map_path, lang=chosen, basemap=basemap, tianditu_key=tianditu_key)
@@ -678,16 +690,16 @@ def map_command(
 @app.command("report")
 @handle_errors
 def report_command(
-    results: Annotated[Path, typer.Argument(help="A GeoPackage written by `landtool check --out`.")],
+    results: Annotated[Path, typer.Argument(help="A result written by `landtool check --out` (GeoPackage or Parquet directory).")],
     report_path: Annotated[Path, typer.Option("--out", help="Report to write: .xlsx (every sheet) or .csv (the summary).")],
     lang: Annotated[Optional[Lang], typer.Option(help="Language of the report (default: the run's).")] = None,
 ) -> None:
     """Write the report of an earlier run from its GeoPackage."""
-    from landtool.output import read_geopackage
+    from landtool.output import read_result
     from landtool.report import write_report
 
     _check_outputs(report_path=report_path, inputs={"results": str(results)})
-    result = read_geopackage(results)
+    result = read_result(results)
     chosen = lang.value if lang is not None else result.lang
     write_report(result, report_path, lang=chosen)
     Reporter.of(Lang(chosen)).wrote(report_path)

@@ -1,4 +1,6 @@
-"""Writing results: the GeoPackage (``verdicts`` table + layers), JSON, summaries.
+"""Writing results: what every writer shares (the verdicts as Arrow batches with their
+sentences, the ``run`` and ``rules`` tables, atomic files), JSON, and the choice of writer
+by target (:mod:`landtool.gpkg`, :mod:`landtool.parquet`, :mod:`landtool.postgis_out`).
 
 Files are written atomically: to a temporary file in the target directory, then moved
 into place, so a failed run never leaves a half-written output.
@@ -15,7 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 
 from landtool import __version__
@@ -24,21 +28,22 @@ from landtool.issues import render_issues
 from landtool.messages import Message
 from landtool.policy import available_packs, load_pack
 from landtool.result import TABLE_COLUMNS, CheckResult
-from landtool.styles import layer_status_columns, write_layer_styles
 from landtool.verdicts import jsonable
 
 __all__ = [
     "atomic_path",
     "parse_run_table",
-    "read_geopackage",
+    "read_result",
     "records_json",
     "refuse_overwriting_inputs",
+    "rules_table",
     "run_table",
+    "verdict_batches",
     "verdict_chunks",
     "write_compare_json",
-    "write_geopackage",
     "write_issues_json",
     "write_json",
+    "write_result",
 ]
 
 #: Layers written to the GeoPackage when present, in this order.
@@ -76,15 +81,26 @@ def atomic_path(path: str | Path):
 
 
 def _writable(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns GDAL can write: nullable booleans → 0/1, mixed objects → text."""
+    """Columns GDAL can write: nullable booleans → 0/1, code columns → text, and any
+    column that is not all text (lists, mixed values) → its text."""
     out = frame.copy()
+    geometry = getattr(out, "_geometry_column_name", None)
     for column in out.columns:
-        dtype = str(out[column].dtype)
-        if dtype == "boolean":
+        if column == geometry:
+            continue
+        dtype = out[column].dtype
+        if str(dtype) == "boolean":
             out[column] = out[column].astype("Int8")
-        elif dtype == "object" and column != getattr(out, "_geometry_column_name", None):
+        elif isinstance(dtype, pd.CategoricalDtype):
+            out[column] = pd.Series(np.asarray(out[column].astype(object)), index=out.index, dtype=object)
+        elif dtype == object and pd.api.types.infer_dtype(out[column], skipna=True) not in ("string", "empty"):
             out[column] = out[column].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
     return out
+
+
+def _write(frame: pd.DataFrame, path: Path, layer: str, **kwargs) -> None:
+    """One table or layer into the GeoPackage, through GDAL's Arrow path."""
+    pyogrio.write_dataframe(_writable(frame), path, layer=layer, driver="GPKG", use_arrow=True, **kwargs)
 
 
 def run_table(result: CheckResult) -> pd.DataFrame:
@@ -134,72 +150,6 @@ def rendered_issues(result: CheckResult, lang: str) -> gpd.GeoDataFrame | None:
     return render_issues(issues, lang) if issues is not None else None
 
 
-def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None = None, tables: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write the ``verdicts`` table (sentences in ``lang``, default the run's), every
-    eligibility layer and the ``run`` table to ``path`` (GeoPackage), atomically;
-    ``tables`` adds non-spatial tables."""
-    path = Path(path)
-    lang = lang or result.lang
-    if path.suffix.lower() != ".gpkg":
-        raise InputError("out_not_gpkg", path=str(path))
-    refuse_overwriting_inputs(result.run, path)
-    layers = {"parcels": result.parcels, **result.layers, "issues": rendered_issues(result, lang)}
-    with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(_writable(result.verdicts_in(lang)), tmp, layer="verdicts", driver="GPKG")
-        for name, table in {"run": run_table(result), **(tables or {})}.items():
-            pyogrio.write_dataframe(_writable(table), tmp, layer=name, driver="GPKG")
-        for name in GPKG_LAYERS:
-            layer = layers.get(name)
-            if layer is not None:
-                pyogrio.write_dataframe(_writable(layer), tmp, layer=name, driver="GPKG", promote_to_multi=True)
-        # QGIS opens the eligibility layers with the map's colours and labels.
-        write_layer_styles(tmp, layer_status_columns(result), lang=lang)
-    return path
-
-
-def read_geopackage(path: str | Path) -> CheckResult:
-    """Read a GeoPackage written by :func:`write_geopackage` back into a CheckResult.
-
-    The verdicts keep their reason codes and args, so the result can be written again
-    in either language.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("results_not_found", path=str(path))
-    try:
-        names = {row[0] for row in pyogrio.list_layers(path)}
-    except Exception:
-        raise InputError("not_a_geopackage", path=str(path)) from None
-    missing = {"verdicts", "parcels", "run"} - names
-    if missing:
-        raise InputError("not_a_result", path=str(path), missing=sorted(missing))
-    run = parse_run_table(pd.DataFrame(pyogrio.read_dataframe(path, layer="run")))
-    source = run.get("pack_source", "") or ""
-    pack_ref = source.removeprefix("pack:") if source.startswith("pack:") else source
-    try:
-        pack = load_pack(pack_ref)
-    except InputError:
-        pack = load_pack(run["pack"]) if run.get("pack") in available_packs() else None
-    if pack is None:
-        raise InputError("pack_gone", path=str(path), pack=str(pack_ref))
-    layers = {name: pyogrio.read_dataframe(path, layer=name) for name in GPKG_LAYERS if name in names and name != "parcels"}
-    verdicts = pd.DataFrame(pyogrio.read_dataframe(path, layer="verdicts"))
-    if "reason" not in verdicts:
-        raise InputError("result_too_old", path=str(path))
-    table = verdicts[[c for c in TABLE_COLUMNS if c in verdicts]]
-    warnings = run.pop("warnings")
-    return CheckResult(
-        table=table,
-        parcels=pyogrio.read_dataframe(path, layer="parcels"),
-        layers=layers,
-        pack=pack,
-        as_of=dt.date.fromisoformat(run["as_of"]),
-        lang=run.get("lang", "zh"),
-        warnings=warnings,
-        run=run,
-    )
-
-
 #: Rows rendered and written at a time by the JSON writers (bounds their memory).
 JSON_CHUNK_ROWS = 50_000
 
@@ -228,18 +178,68 @@ def write_records(chunks, stream, *, lines: bool = False) -> None:
         stream.write("\n]\n" if not first else "]\n")
 
 
-def verdict_chunks(result: CheckResult, lang: str | None = None, *, rows: int = JSON_CHUNK_ROWS):
-    """The verdicts with their sentences, rendered ``rows`` at a time (columns VERDICT_COLUMNS)."""
+def verdict_chunks(result: CheckResult, lang: str | None = None, *, rows: int = JSON_CHUNK_ROWS, interpretation: bool = True):
+    """The verdicts with their sentences, rendered ``rows`` at a time (columns VERDICT_COLUMNS;
+    without ``interpretation`` where the writer keeps it per rule)."""
     from landtool.messages import render_verdicts
     from landtool.result import VERDICT_COLUMNS
 
     lang = lang or result.lang
     packs = {result.pack.id: result.pack} if result.pack is not None else {}
     table = result.table
+    columns = [c for c in VERDICT_COLUMNS if interpretation or c != "interpretation"]
     for start in range(0, len(table), rows):
         chunk = table.iloc[start : start + rows].copy()
-        chunk["explanation"], chunk["interpretation"] = render_verdicts(chunk, lang, packs)
-        yield chunk[[c for c in VERDICT_COLUMNS if c in chunk]]
+        explanation, interpreted = render_verdicts(chunk, lang, packs if interpretation else None)
+        chunk["explanation"] = pd.Series(explanation, index=chunk.index, dtype=object)
+        if interpretation:
+            chunk["interpretation"] = pd.Series(interpreted, index=chunk.index, dtype=object)
+        yield chunk[[c for c in columns if c in chunk]]
+
+
+#: Arrow types of the verdict columns (SCHEMA.md output contract).
+VERDICT_TYPES = {"value": pa.float64(), "limit": pa.float64(), "headroom": pa.float64()}
+
+
+def _arrow_column(values: pd.Series, kind) -> pa.Array:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        categories = pa.array(values.cat.categories.astype(object).to_numpy(), type=pa.string())
+        return categories.take(pa.array(codes, mask=codes < 0))
+    if kind == pa.float64():
+        return pa.array(values.to_numpy(dtype=float), type=kind, from_pandas=True)
+    return pa.array(values.to_numpy(dtype=object), from_pandas=True).cast(pa.string())
+
+
+def verdict_batches(result: CheckResult, lang: str | None = None, *, rows: int = 200_000, interpretation: bool = True):
+    """The verdicts as Arrow record batches of ``rows`` rows, sentences rendered batch by
+    batch (what the GeoPackage, Parquet and database writers stream)."""
+    for chunk in verdict_chunks(result, lang, rows=rows, interpretation=interpretation):
+        yield pa.record_batch([_arrow_column(chunk[c], VERDICT_TYPES.get(c, pa.string())) for c in chunk.columns], names=list(chunk.columns))
+
+
+def verdict_schema(interpretation: bool = True) -> pa.Schema:
+    from landtool.result import VERDICT_COLUMNS
+
+    return pa.schema([(c, VERDICT_TYPES.get(c, pa.string())) for c in VERDICT_COLUMNS if interpretation or c != "interpretation"])
+
+
+def rules_table(result: CheckResult, lang: str) -> pd.DataFrame:
+    """One row per rule of the verdicts: pack, rule, its name and its interpretation in ``lang``
+    (kept once per rule, not on every row)."""
+    from landtool.messages import catalogue
+
+    cat = catalogue(lang)
+    pairs = result.table[["pack", "rule"]].drop_duplicates().astype(object)
+    rules = getattr(result.pack, "rules", {})
+    return pd.DataFrame(
+        {
+            "pack": pairs["pack"].to_numpy(dtype=object),
+            "rule": pairs["rule"].to_numpy(dtype=object),
+            "name": [cat.label("rules", r) for r in pairs["rule"]],
+            "interpretation": [(rules[r].interpretation_text(lang) or None) if r in rules else None for r in pairs["rule"]],
+        }
+    )
 
 
 def write_json(result: CheckResult, stream, *, lines: bool = False, lang: str | None = None) -> None:
@@ -263,3 +263,64 @@ def write_compare_json(differences: pd.DataFrame, stream, *, a: CheckResult, b: 
 def records_json(frame: pd.DataFrame) -> str:
     """Any table as a JSON list of objects (NaN → null)."""
     return json.dumps(_json_records(frame), ensure_ascii=False, indent=1, allow_nan=False, default=str)
+
+
+def result_from(table: pd.DataFrame, parcels, layers: dict, run: dict, where: str) -> CheckResult:
+    """A CheckResult from what a writer stored (the pack found again from the run record)."""
+    source = run.get("pack_source", "") or ""
+    pack_ref = source.removeprefix("pack:") if source.startswith("pack:") else source
+    try:
+        pack = load_pack(pack_ref)
+    except InputError:
+        pack = load_pack(run["pack"]) if run.get("pack") in available_packs() else None
+    if pack is None:
+        raise InputError("pack_gone", path=where, pack=str(pack_ref))
+    if "reason" not in table:
+        raise InputError("result_too_old", path=where)
+    warnings = run.pop("warnings", [])
+    return CheckResult(
+        table=table[[c for c in TABLE_COLUMNS if c in table]],
+        parcels=parcels,
+        layers=layers,
+        pack=pack,
+        as_of=dt.date.fromisoformat(run["as_of"]),
+        lang=run.get("lang", "zh"),
+        warnings=warnings,
+        run=run,
+    )
+
+
+def write_result(result: CheckResult, target: str | Path, *, lang: str | None = None, tables: dict | None = None) -> str:
+    """Write a result where ``target`` says: a GeoPackage (``.gpkg``), a directory of
+    (Geo)Parquet files (``.parquet`` or an existing directory), or a PostGIS schema
+    (``postgresql://…::schema``)."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://", "postgresql+")):
+        from landtool.postgis_out import write_postgis
+
+        write_postgis(result, text, lang=lang)
+        return text
+    if text.lower().endswith(".gpkg"):
+        from landtool.gpkg import write_geopackage
+
+        write_geopackage(result, target, lang=lang, tables=tables)
+        return text
+    if text.lower().endswith(".parquet") or Path(text).is_dir() or text.endswith(("/", os.sep)):
+        from landtool.parquet import write_parquet
+
+        write_parquet(result, target, lang=lang, tables=tables)
+        return text
+    raise InputError("out_unknown_kind", path=text)
+
+
+def read_result(source: str | Path) -> CheckResult:
+    """Read a result written by :func:`write_result` (a GeoPackage or a Parquet directory)."""
+    path = Path(source)
+    if path.is_dir():
+        from landtool.parquet import read_parquet
+
+        return read_parquet(path)
+    from landtool.gpkg import read_geopackage
+
+    return read_geopackage(path)
+

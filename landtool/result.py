@@ -60,7 +60,9 @@ class CheckResult:
     ----------
     table
         The compact verdicts: one row per (subject, rule), columns
-        :data:`TABLE_COLUMNS` (codes and numbers, no sentences).
+        :data:`TABLE_COLUMNS` (codes and numbers, no sentences); the code columns
+        (``subject``, ``rule``, ``status``, ``reason``, ``unit``, ``pack``, ``clause``)
+        are categorical.
     parcels
         Every input parcel in the projected working CRS, with its canonical
         attributes, ``area_m2``, ``area_mu``, ``far``, ``height_m``,
@@ -106,8 +108,12 @@ class CheckResult:
             packs = {self.pack.id: self.pack} if self.pack is not None else {}
             explanation, interpretation = render_verdicts(self.table, lang, packs)
             out = self.table.copy()
-            out["explanation"] = explanation
-            out["interpretation"] = interpretation
+            for column in out.columns:  # plain text columns for people's scripts
+                if isinstance(out[column].dtype, pd.CategoricalDtype):
+                    out[column] = out[column].astype(object)
+            # object columns: assigning plain text would make pandas copy it into Arrow strings
+            out["explanation"] = pd.Series(explanation, index=out.index, dtype=object)
+            out["interpretation"] = pd.Series(interpretation, index=out.index, dtype=object)
             self._rendered[lang] = out[[c for c in VERDICT_COLUMNS if c in out]]
         return self._rendered[lang]
 

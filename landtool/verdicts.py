@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from landtool.policy import Rule
-from landtool.result import TABLE_COLUMNS
+from landtool.result import STATUSES, TABLE_COLUMNS
 
-__all__ = ["REASONS", "args_json", "by_reason", "declare", "jsonable", "not_in_policy", "only", "parcel_verdicts", "per_row", "verdict_frame"]
+__all__ = ["REASONS", "args_json", "by_reason", "concat_tables", "declare", "jsonable", "not_in_policy", "only", "parcel_verdicts", "per_row", "verdict_frame"]
 
 #: rule id → the reason codes its function can give.
 REASONS: dict[str, frozenset[str]] = {}
@@ -102,60 +103,101 @@ def jsonable(value: Any) -> Any:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
-def _json_values(value) -> pa.Array:
-    """One column of args as JSON texts (null where missing), vectorized.
+def _value_codes(value) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, one value per code) of an arg column: equal values share a code; -1 = missing.
 
-    Numbers and booleans are cast by Arrow; other values (text, lists) are encoded once
-    per distinct value — lists are told apart by identity, which is what rules hand over
-    (one list object shared by every row that names the same inputs).
+    Lists are unhashable: they are told apart by identity, which is what rules hand
+    over (one list object shared by every row that names the same inputs).
     """
     arr = value.to_numpy() if isinstance(value, pd.Series) else np.asarray(value)
-    if arr.dtype.kind in "fiub":
-        if arr.dtype.kind == "f":
-            arr = np.where(np.isfinite(arr), arr, np.nan)
-        return pa.array(arr, from_pandas=True).cast(pa.string())
+    if arr.dtype.kind == "f":
+        arr = np.where(np.isfinite(arr), arr, np.nan)
     try:
         codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        return codes, np.asarray(uniques, dtype=object)
     except TypeError:
-        codes, _ = pd.factorize(np.fromiter(map(id, arr), dtype=np.int64, count=len(arr)))
-        _, firsts = np.unique(codes, return_index=True)
-        uniques = arr[firsts]
-    texts = [None if (j := jsonable(u)) is None or j == "" or j == [] else _ENCODER.encode(j) for u in uniques]
-    table = pa.array([*texts, None], type=pa.string())
-    return table.take(pa.array(np.where(codes < 0, len(texts), codes)))
+        present = np.flatnonzero(~pd.isna(pd.Series(arr, dtype=object)).to_numpy())
+        codes = np.full(len(arr), -1, dtype=np.int64)
+        found, _ = pd.factorize(np.fromiter(map(id, arr[present]), dtype=np.int64, count=len(present)))
+        codes[present] = found
+        _, firsts = np.unique(found, return_index=True)
+        return codes, arr[present[firsts]]
 
 
-def args_json(args: Mapping[str, Any] | None, n: int) -> np.ndarray:
-    """Per row, the JSON object of the args (None where every arg is missing).
+def args_column(args: Mapping[str, Any] | None, n: int) -> pd.Categorical:
+    """Per row, the JSON object of the args (missing where every arg is), as a categorical.
 
-    Built column by column with Arrow string kernels, so a million rows with a number
-    each cost no Python per row; keys are sorted, missing values left out.
+    The rows are grouped by their combination of arg values with integer codes, and
+    each distinct combination is encoded once: a hundred thousand parcels with a handful
+    of distinct args cost a handful of ``json.dumps``. Keys are sorted, missing values
+    left out.
     """
+    empty = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), categories=_texts([]), validate=False)
     if not args or n == 0:
-        return np.full(n, None, dtype=object)
-    pieces = []
+        return empty
+    constant = {}
+    varying = []
     for name in sorted(args):
         value = args[name]
         if np.ndim(value) == 0 or isinstance(value, (str, list, tuple)):
             j = jsonable(value)
-            if j is None or j == "" or j == []:
-                continue
-            pieces.append(pa.scalar(f'"{name}": {_ENCODER.encode(j)}'))
+            if j is not None and j != "" and j != []:
+                constant[name] = j
+        elif not pd.isna(value).all():  # an arg no row uses costs nothing
+            codes, uniques = _value_codes(value)
+            varying.append((name, codes, uniques))
+    if not varying:
+        if not constant:
+            return empty
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=_texts([_ENCODER.encode(constant)]), validate=False)
+    combo = np.zeros(n, dtype=np.int64)
+    for _, codes, uniques in varying:  # one integer per distinct combination
+        combo = pd.factorize(combo * (len(uniques) + 1) + (codes + 1), use_na_sentinel=False)[0].astype(np.int64)
+    _, firsts = np.unique(combo, return_index=True)
+    texts = _json_objects(constant, {name: (codes[firsts], uniques) for name, codes, uniques in varying}, len(firsts))
+    categories, to_category = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(categories[combo], categories=_texts(to_category), validate=False)
+
+
+def _json_objects(constant: Mapping[str, Any], varying: Mapping[str, tuple[np.ndarray, np.ndarray]], m: int) -> np.ndarray:
+    """``m`` JSON objects (None where empty): the ``constant`` members and, per object,
+    the ``varying`` members (codes into distinct values; -1 = absent), keys sorted.
+
+    Built with Arrow string kernels, so many distinct objects cost no Python each.
+    """
+    pieces = []
+    for name in sorted({*constant, *varying}):
+        if name in constant:
+            pieces.append(pa.scalar(f'"{name}": {_ENCODER.encode(constant[name])}'))
+            continue
+        codes, uniques = varying[name]
+        if uniques.dtype == object and all(isinstance(u, (float, int, np.floating, np.integer)) and not isinstance(u, bool) for u in uniques[:50]):
+            numbers = np.asarray([float(u) for u in uniques])
+            texts = pa.array(numbers).cast(pa.string())  # Arrow's shortest round-trip text of each number
         else:
-            pieces.append(pc.binary_join_element_wise(f'"{name}": ', _json_values(value), ""))
+            encoded = [None if (j := jsonable(u)) is None or j == "" or j == [] else _ENCODER.encode(j) for u in uniques]
+            texts = pa.array(encoded, type=pa.string())
+        texts = pa.concat_arrays([texts, pa.array([None], type=pa.string())])
+        column = texts.take(pa.array(np.where(codes < 0, len(uniques), codes)))
+        pieces.append(pc.binary_join_element_wise(f'"{name}": ', column, ""))
     if not pieces:
-        return np.full(n, None, dtype=object)
-    if all(isinstance(p, pa.Scalar) for p in pieces):  # nothing varies: one text for every row
-        return np.full(n, "{" + ", ".join(p.as_py() for p in pieces) + "}", dtype=object)
-    # Missing pieces are joined as empty and squeezed out afterwards (Arrow's own
+        return np.full(m, None, dtype=object)
+    # Missing members are joined as empty and squeezed out afterwards (Arrow's own
     # null_handling="skip" drops rows whose pieces are all null). U+001F cannot occur in
     # the pieces: JSON escapes control characters inside strings.
     filled = [p if isinstance(p, pa.Scalar) else pc.fill_null(p, "") for p in pieces]
+    if all(isinstance(p, pa.Scalar) for p in filled):
+        filled.append(pa.array([""] * m, type=pa.string()))
     joined = pc.binary_join_element_wise(*filled, "\x1f")
     joined = pc.utf8_trim(pc.replace_substring_regex(joined, "\x1f+", "\x1f"), "\x1f")
     joined = pc.replace_substring(joined, "\x1f", ", ")
     wrapped = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), pc.binary_join_element_wise("{", joined, "}", ""))
     return wrapped.to_numpy(zero_copy_only=False)
+
+
+def args_json(args: Mapping[str, Any] | None, n: int) -> np.ndarray:
+    """Per row, the JSON object of the args as text (None where every arg is missing)."""
+    return np.asarray(args_column(args, n).astype(object))
 
 
 def verdict_frame(
@@ -213,23 +255,69 @@ def verdict_frame(
     decided = np.isin(status, ("pass", "fail"))
     frame = pd.DataFrame(
         {
-            "subject": subject,
-            "subject_id": np.asarray(subject_id, dtype=object) if np.ndim(subject_id) else subject_id,
-            "parcel_id": np.asarray(parcel_id, dtype=object) if np.ndim(parcel_id) else parcel_id,
-            "rule": rule.id,
-            "status": status,
-            "reason": reason,
+            "subject": _codes_of(subject, n),
+            "subject_id": _ids(subject_id, n),
+            "parcel_id": _ids(parcel_id, n),
+            "rule": _codes_of(rule.id, n),
+            "status": pd.Categorical(status, categories=_texts(STATUSES)),
+            "reason": _codes_of(reason, n),
             "value": np.broadcast_to(np.asarray(value, dtype=float), (n,)),
             "limit": np.broadcast_to(np.asarray(limit, dtype=float), (n,)),
-            "unit": unit,
-            "pack": pack_id,
-            "clause": rule.clause,
-            "headroom": np.where(decided, np.broadcast_to(np.asarray(headroom, dtype=float), (n,)), np.nan) if headroom is not None else np.nan,
-            "args": args_json(all_args, n),
+            "unit": _codes_of(unit, n),
+            "pack": _codes_of(pack_id, n),
+            "clause": _codes_of(rule.clause, n),
+            "headroom": np.where(decided, np.broadcast_to(np.asarray(headroom, dtype=float), (n,)), np.nan) if headroom is not None else np.full(n, np.nan),
+            "args": args_column(all_args, n),
         },
         index=range(n),
     )
     return frame[TABLE_COLUMNS]
+
+
+def _texts(values) -> pd.Index:
+    """Categories as Python text: every code column shares the category type, so united
+    categoricals stay categorical."""
+    return pd.Index(list(values), dtype=object)
+
+
+def _codes_of(values, n: int) -> pd.Categorical:
+    """A column of few distinct codes (rule, reason, unit …) as a categorical: one byte a row."""
+    if np.ndim(values) == 0:
+        return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=_texts([values]), validate=False)
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, categories=_texts(uniques), validate=False)
+
+
+def _ids(values, n: int) -> pd.Series:
+    """Subject or parcel ids as Python objects (shared with the input; no copy into Arrow strings)."""
+    arr = np.empty(n, dtype=object)
+    arr[:] = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    return pd.Series(arr, dtype=object, copy=False)
+
+
+def _as_codes(piece: pd.Series) -> pd.Series:
+    """A column as a categorical with Python-text categories."""
+    if isinstance(piece.dtype, pd.CategoricalDtype):
+        if piece.cat.categories.dtype == object:
+            return piece
+        return pd.Series(pd.Categorical.from_codes(piece.cat.codes.to_numpy(), categories=_texts(piece.cat.categories), validate=False), index=piece.index)
+    return pd.Series(_codes_of(piece.to_numpy(dtype=object), len(piece)), index=piece.index)
+
+
+def concat_tables(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Verdict tables one after the other; code columns stay categorical (their categories united)."""
+    parts = [p for p in parts if len(p.columns)]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in TABLE_COLUMNS})
+    columns = {}
+    for name in parts[0].columns:
+        pieces = [p[name] for p in parts]
+        if any(isinstance(piece.dtype, pd.CategoricalDtype) for piece in pieces):
+            pieces = [_as_codes(piece) for piece in pieces]
+            columns[name] = pd.Series(union_categoricals([piece.array for piece in pieces]))
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 def parcel_verdicts(frame: pd.DataFrame, rule: Rule, pack_id: str, **kwargs) -> pd.DataFrame:
@@ -242,21 +330,20 @@ def not_in_policy(rule_id: str, pack_id: str, *, subject: str, subject_id, parce
     n = len(np.atleast_1d(np.asarray(subject_id, dtype=object)))
     frame = pd.DataFrame(
         {
-            "subject": subject,
-            "subject_id": np.asarray(subject_id, dtype=object),
-            "parcel_id": np.asarray(parcel_id, dtype=object),
-            "rule": rule_id,
-            "status": "not_applicable",
-            "reason": "not_in_policy",
-            "value": np.nan,
-            "limit": np.nan,
-            "unit": "",
-            "pack": pack_id,
-            "clause": "",
-            "headroom": np.nan,
-            "args": None,
+            "subject": _codes_of(subject, n),
+            "subject_id": _ids(subject_id, n),
+            "parcel_id": _ids(parcel_id, n),
+            "rule": _codes_of(rule_id, n),
+            "status": pd.Categorical(np.full(n, "not_applicable", dtype=object), categories=_texts(STATUSES)),
+            "reason": _codes_of("not_in_policy", n),
+            "value": np.full(n, np.nan),
+            "limit": np.full(n, np.nan),
+            "unit": _codes_of("", n),
+            "pack": _codes_of(pack_id, n),
+            "clause": _codes_of("", n),
+            "headroom": np.full(n, np.nan),
+            "args": args_column(None, n),
         },
         index=range(n),
     )
     return frame[TABLE_COLUMNS]
-

@@ -74,7 +74,7 @@ def test_expired_pack_warns_and_completes(parcels_file):
         (["check", "{parcels}", "--policy", "nowhere", "--lang", "en"], "unknown policy pack 'nowhere'"),
         (["check", "{parcels}", "--as-of", "2023-13-01", "--lang", "en"], "--as-of: '2023-13-01' is not a date"),
         (["check", "{parcels}", "--as-of", "2023-13-01"], "“2023-13-01” 不是日期"),
-        (["check", "{parcels}", "--out", "{tmp}/x.shp", "--lang", "en"], "the output must be a GeoPackage"),
+        (["check", "{parcels}", "--out", "{tmp}/x.shp", "--lang", "en"], "the output is a GeoPackage (.gpkg), a Parquet directory"),
         (["check", "{parcels}", "--out", "{parcels}", "--lang", "en"], "this is an input file (parcels layer)"),
         (["check", "{parcels}", "--merge-plan", "{tmp}/plan.csv", "--report", "{tmp}/plan.csv"], "与输入（合并方案）是同一个文件"),
         (["check", "--buildings", "{parcels}", "--lang", "en"], "buildings layer given but no parcels layer"),
@@ -244,3 +244,22 @@ def test_validate_reports_data_quality_alone(tmp_path):
     assert issues[["feature_id", "problem", "value_m2"]].values.tolist() == [["A", "overlap", 200.0]]
     assert issues["detail"].iloc[0] == "overlaps parcel B by 200.00 m²"
     assert "verdicts" not in {row[0] for row in pyogrio.list_layers(out)}
+
+
+def test_parquet_output_is_a_directory_with_every_column(parcels_file, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "run.parquet"
+    assert runner.invoke(app, ["check", parcels_file, "--out", str(out), "--as-of", "2023-06-30", "--lang", "en"]).exit_code == 0
+    assert {p.name for p in out.iterdir()} >= {"verdicts.parquet", "parcels.parquet", "run.parquet", "rules.parquet", "issues.parquet"}
+    verdicts = pd.read_parquet(out / "verdicts.parquet")
+    assert list(verdicts.columns) == ["subject", "subject_id", "parcel_id", "rule", "status", "value", "limit", "unit", "pack", "clause",
+                                      "explanation", "interpretation", "reason", "headroom", "args"]
+    far = verdicts.set_index(["subject_id", "rule"]).loc[("A", "indicator.far_max")]
+    assert (far["status"], far["value"], far["limit"]) == ("fail", 1.2, 1.1)
+    # written again: the complete new directory replaces the old one, nothing left over
+    assert runner.invoke(app, ["check", parcels_file, "--out", str(out), "--as-of", "2023-06-30"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.parquet", "宗地.gpkg"]
+    assert pd.read_parquet(out / "verdicts.parquet").set_index(["subject_id", "rule"]).loc[("A", "indicator.far_max"), "explanation"].startswith("容积率 1.2")
+    # and redrawn from it, in its language
+    assert runner.invoke(app, ["map", str(out), "--out", str(tmp_path / "m.html")]).exit_code == 0

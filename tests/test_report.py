@@ -14,7 +14,7 @@ from conftest import frame, rect
 import landtool
 from landtool.compare import compare_results
 from landtool.errors import InputError
-from landtool.output import read_geopackage, write_geopackage
+from landtool.gpkg import read_geopackage, write_geopackage
 from landtool.policy import RULE_IDS
 from landtool.report import summary_table, write_report
 from landtool.result import STATUSES
@@ -150,6 +150,7 @@ def test_sheet_names_and_headers_en(workbooks):
 
 def test_fringe_sheet_only_with_fringe_verdicts(result, tmp_path):
     table = result.table.copy()
+    table["subject"] = table["subject"].astype(object)  # a code column: categorical
     table.loc[table["subject"] == "merge_group", "subject"] = "fringe"
     wb = openpyxl.load_workbook(write_report(dataclasses.replace(result, table=table), tmp_path / "r.xlsx"))
     assert wb.sheetnames == ["汇总", "宗地", "不通过", "数据缺失", "分割", "零星地块", "数据质量"]
@@ -292,6 +293,7 @@ def test_missing_data_lists_a_few_ids_then_the_count(result, tmp_path):
 
 def test_insufficient_verdict_without_missing_arg_is_described_by_its_sentence(result, tmp_path):
     table = result.table.copy()
+    table["args"] = table["args"].astype(object)  # a code column: categorical
     at = table.index[(table["subject_id"] == "P3") & (table["rule"] == "indicator.far_max")][0]
     table.loc[at, "args"] = '{"what": "far"}'  # a rule that did not say what it lacks
     rows = rows_of(openpyxl.load_workbook(write_report(dataclasses.replace(result, table=table), tmp_path / "r.xlsx"))["数据缺失"])

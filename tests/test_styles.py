@@ -13,7 +13,7 @@ from conftest import frame, rect
 import landtool
 from landtool.errors import InputError
 from landtool.labels import STATUS_COLORS
-from landtool.output import write_geopackage
+from landtool.gpkg import write_geopackage
 from landtool.result import STATUSES
 from landtool.styles import layer_status_columns, status_qml, write_layer_styles
 

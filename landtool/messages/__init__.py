@@ -244,49 +244,80 @@ def render_column(
 
     ``keys`` holds, per row, the catalogue key under ``group`` (e.g. an issue's
     ``problem``); ``columns`` the values a template may name directly; ``args`` JSON
-    objects of further values. Rows are rendered once per distinct combination of
-    what their template uses, so a million rows with a handful of reasons cost a
-    handful of format calls per distinct value.
+    objects of further values; ``suffix(cat, values)`` text appended to a row's
+    sentence. The result is what :meth:`Catalogue.format` gives row by row, but built
+    field by field: each distinct value of a field is formatted once and the pieces are
+    joined with array operations, so a million rows cost little more than their
+    distinct numbers.
     """
     cat = catalogue(lang)
     n = len(keys)
     out = np.empty(n, dtype=object)
     if n == 0:
         return out
-    key_values = keys.astype(object).to_numpy()
-    arg_texts = args.astype(object).to_numpy() if args is not None else np.full(n, None, dtype=object)
-    arg_codes, arg_uniques = pd.factorize(pd.Series(arg_texts, dtype=object), use_na_sentinel=True)
-    parsed = _parse_args(np.asarray(arg_uniques, dtype=object))
-    key_codes, key_uniques = pd.factorize(pd.Series(key_values, dtype=object), use_na_sentinel=True)
-    arrays = {name: pd.Series(col).to_numpy(dtype=object) for name, col in columns.items()}
+    arg_codes, arg_uniques = _codes(args) if args is not None else (np.full(n, -1), np.array([], dtype=object))
+    parsed = [*_parse_args(np.asarray(arg_uniques, dtype=object)), {}]  # the last: rows without args
+    arg_codes = np.where(arg_codes < 0, len(parsed) - 1, arg_codes)
+    key_codes, key_uniques = _codes(keys)
+    arrays = {name: (col.to_numpy() if isinstance(col, pd.Series) else np.asarray(col)) for name, col in columns.items()}
+    order = np.argsort(key_codes, kind="stable")
+    bounds = np.searchsorted(key_codes[order], np.arange(len(key_uniques) + 1))
     for k, key in enumerate(key_uniques):
-        rows = np.flatnonzero(key_codes == k)
+        rows = order[bounds[k] : bounds[k + 1]]
         template = cat.get(key_of(key) if key_of else f"{group}.{key}")
         if not isinstance(template, str):
             msg = f"message catalogue {lang}: no message for {group} {key!r}"
             raise KeyError(msg)
-        names = {name.split(".")[0] for _, name, _, _ in _FORMATTER.parse(template) if name}
-        direct = [nm for nm in sorted(names) if nm in arrays]
-        needs_args = bool(names - set(direct)) or suffix is not None
-        parts = [arrays[nm][rows] for nm in direct]
-        if needs_args:
-            parts.append(arg_codes[rows])
-        if parts:
-            frame = pd.DataFrame({i: p for i, p in enumerate(parts)})
-            codes, firsts = _factorize_rows(frame)
-        else:
-            codes, firsts = np.zeros(len(rows), dtype=np.intp), np.array([0])
-        rendered = np.empty(len(firsts), dtype=object)
-        for u, first in enumerate(firsts):
-            row = rows[first]
-            values = {nm: arrays[nm][row] for nm in direct}
-            extra = parsed[arg_codes[row]] if arg_codes[row] >= 0 else {}
-            text = cat.format(template, {**extra, **values})
-            if suffix is not None:
-                text += suffix(cat, {**extra, **values})
-            rendered[u] = text
-        out[rows] = rendered[codes]
+        used, codes = np.unique(arg_codes[rows], return_inverse=True)  # the args these rows have
+        args_used = [parsed[i] for i in used]
+        text = np.full(len(rows), "", dtype=object)
+        for literal, name, spec, conversion in _FORMATTER.parse(template):
+            if literal:
+                text = text + literal
+            if name is None:
+                continue
+            root, *rest = name.split(".")
+            if root in arrays:
+                values = arrays[root][rows]
+                pieces = _format_each(cat, name.split(".")[-1], values, spec or "", conversion, rest)
+            else:
+                per_args = np.empty(len(args_used), dtype=object)
+                per_args[:] = [_lookup(a, name) for a in args_used]
+                pieces = _format_each(cat, name.split(".")[-1], per_args, spec or "", conversion, [])[codes]
+            text = text + pieces
+        if suffix is not None:
+            notes = np.empty(len(args_used), dtype=object)
+            notes[:] = [suffix(cat, a) for a in args_used]
+            text = text + notes[codes]
+        out[rows] = text
     return out
+
+
+def _codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column; a categorical has them already."""
+    values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _format_each(cat: Catalogue, name: str, values: np.ndarray, spec: str, conversion: str | None, path: list) -> np.ndarray:
+    """``cat._field`` of each value, computed once per distinct value."""
+    if path:  # a dotted name into a mapping held by a column
+        values = np.array([_lookup(v, ".".join(path)) if isinstance(v, Mapping) else None for v in values], dtype=object)
+    if values.dtype.kind in "fiub":
+        uniques, inverse = np.unique(values, return_inverse=True)  # NaNs are each their own (all "—")
+    else:
+        try:
+            inverse, uniques = pd.factorize(values, use_na_sentinel=False)
+        except TypeError:  # lists: one list object per distinct list, shared by the rows
+            inverse, _ = pd.factorize(np.fromiter(map(id, values), dtype=np.int64, count=len(values)))
+            _, firsts = np.unique(inverse, return_index=True)
+            uniques = values[firsts]
+    texts = np.empty(len(uniques), dtype=object)
+    texts[:] = [cat._field(name, u.item() if isinstance(u, np.generic) else u, spec, conversion) for u in uniques]
+    return texts[inverse.reshape(-1)]
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -311,33 +342,38 @@ def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] 
     the interpretations (they are per rule, not per row).
     """
     cat = catalogue(lang)
-    rules = verdicts["rule"].astype(object)
-    reasons = verdicts["reason"].astype(object)
-    keys = pd.Series(_reason_keys(rules.to_numpy(), reasons.to_numpy(), cat), index=verdicts.index)
+    pair_codes, pairs = _pairs(verdicts["rule"], verdicts["reason"])
+    key_of_pair, distinct = pd.factorize(pd.Series([_reason_key(rule, reason, cat) for rule, reason in pairs], dtype=object))
+    keys = pd.Categorical.from_codes(key_of_pair[pair_codes], categories=pd.Index(distinct, dtype=object), validate=False)
     columns = {c: verdicts[c] for c in ("value", "limit", "unit", "headroom", "status", "subject_id", "parcel_id") if c in verdicts}
     explanation = render_column(
-        lang, "reasons", keys, columns, verdicts["args"] if "args" in verdicts else None, key_of=lambda k: k, suffix=_discretion
+        lang, "reasons", pd.Series(keys, index=verdicts.index), columns, verdicts["args"] if "args" in verdicts else None, key_of=lambda k: k, suffix=_discretion
     )
     interpretation = np.full(len(verdicts), None, dtype=object)
     if packs:
-        pairs = pd.DataFrame({"pack": verdicts["pack"].astype(object), "rule": rules})
-        codes, firsts = _factorize_rows(pairs)
+        codes, pack_rules = _pairs(verdicts["pack"], verdicts["rule"])
         texts = []
-        for first in firsts:
-            pack = packs.get(pairs["pack"].iat[first])
-            rule = pack.rule(pairs["rule"].iat[first]) if pack is not None else None
+        for pack_id, rule_id in pack_rules:
+            pack = packs.get(pack_id)
+            rule = pack.rule(rule_id) if pack is not None else None
             texts.append((rule.interpretation_text(lang) or None) if rule is not None else None)
-        interpretation = np.asarray(texts, dtype=object)[codes]
+        interpretation = np.asarray([*texts, None], dtype=object)[np.where(codes < 0, len(texts), codes)]
     return explanation, interpretation
 
 
-def _reason_keys(rules: np.ndarray, reasons: np.ndarray, cat: Catalogue) -> np.ndarray:
-    """The catalogue key of each (rule, reason): the rule's own entry, else the shared one."""
-    pairs = pd.DataFrame({"rule": rules, "reason": reasons})
-    codes, firsts = _factorize_rows(pairs)
-    keys = []
-    for first in firsts:
-        rule, reason = rules[first], reasons[first]
-        own = f"reasons.{rule}.{reason}"
-        keys.append(own if isinstance(cat.get(own), str) else f"reasons.*.{reason}")
-    return np.asarray(keys, dtype=object)[codes]
+def _pairs(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """(codes, the distinct pairs) of two code columns, from their integer codes."""
+    a_codes, a_values = _codes(first)
+    b_codes, b_values = _codes(second)
+    combined, firsts = pd.factorize(a_codes.astype(np.int64) * (len(b_values) + 1) + (b_codes + 1), use_na_sentinel=False)
+    pairs = []
+    for value in firsts:
+        a, b = divmod(int(value), len(b_values) + 1)
+        pairs.append((a_values[a] if a >= 0 else None, b_values[b - 1] if b > 0 else None))
+    return combined, pairs
+
+
+def _reason_key(rule: Any, reason: Any, cat: Catalogue) -> str:
+    """The catalogue key of a (rule, reason): the rule's own entry, else the shared one."""
+    own = f"reasons.{rule}.{reason}"
+    return own if isinstance(cat.get(own), str) else f"reasons.*.{reason}"

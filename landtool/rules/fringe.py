@@ -45,7 +45,7 @@ from landtool.rules.proposals import (
     text_ids,
 )
 from landtool.units import AREA_DECIMALS, M2_PER_MU, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import declare, not_in_policy, only, verdict_frame
+from landtool.verdicts import concat_tables, declare, not_in_policy, only, verdict_frame
 
 __all__ = ["CANDIDATE_COLUMNS", "FRINGE_RULES", "HOST_RULES", "check_fringe", "fringe_candidates", "fringe_limits"]
 
@@ -319,7 +319,7 @@ def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack
         builders = {"fringe.adjacent": adjacent, "fringe.no_split": no_split, "fringe.area_cap": area_cap, "fringe.intensity": intensity}
         parts = [rows_or_absent(pack, r, subject="fringe", subject_id=fringe_id, parcel_id=host, build=builders[r]) for r in FRINGE_RULES]
         parts += [rows_or_absent(pack, r, subject="host", subject_id=host_ids, parcel_id=host_ids, build=builders[r]) for r in HOST_RULES]
-        verdicts = pd.concat(parts, ignore_index=True)
+        verdicts = concat_tables(parts)
     else:
         verdicts = not_in_policy("fringe.adjacent", pack.id, subject="fringe", subject_id=[], parcel_id=[])
     figures = {

@@ -43,7 +43,7 @@ from landtool.prepare import VACANT_PATTERN
 from landtool.rules.common import flag, governed
 from landtool.rules.limits import HeightLimits, extra_height_limits, height_limit_layers
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import declare, only, parcel_verdicts
+from landtool.verdicts import declare, only, parcel_verdicts, per_row
 
 __all__ = [
     "HeightLimits",
@@ -104,7 +104,7 @@ def _zone_pairs(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, zone_ty
     if frame.crs is not None and z.crs is not None and z.crs != frame.crs:
         z = z.to_crs(frame.crs)
     z = z.reset_index(drop=True)
-    points = shapely.point_on_surface(frame.geometry.to_numpy())
+    points = frame["surface_point"].to_numpy() if "surface_point" in frame else shapely.point_on_surface(frame.geometry.to_numpy())
     parcel_idx, zone_idx = shapely.STRtree(z.geometry.to_numpy()).query(points, predicate="within")
     return z, parcel_idx, zone_idx
 
@@ -148,8 +148,13 @@ def zone_labels(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, zone_ty
     z, parcel_idx, zone_idx = _zone_pairs(frame, zones, zone_types)
     if len(parcel_idx):
         pairs = pd.DataFrame({"parcel": parcel_idx, "label": _labels_of(z)[zone_idx]}).drop_duplicates().sort_values(["parcel", "label"])
-        names = pairs.groupby("parcel")["label"].agg(list)
-        out[names.index.to_numpy()] = names.to_numpy(dtype=object)
+        alone = pairs["parcel"].map(pairs["parcel"].value_counts()).to_numpy() == 1
+        # a parcel in one zone (nearly all) shares that zone's one-label list
+        single = pairs[alone]
+        lists = {label: [label] for label in pd.unique(single["label"])}
+        out[single["parcel"].to_numpy()] = per_row([lists[label] for label in single["label"]])
+        several = pairs[~alone].groupby("parcel")["label"].agg(list)
+        out[several.index.to_numpy()] = per_row(several.to_list())
     return out
 
 

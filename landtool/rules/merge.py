@@ -40,7 +40,7 @@ from landtool.rules.proposals import (
     transferee_verdicts,
 )
 from landtool.units import AREA_DECIMALS, M2_PER_MU
-from landtool.verdicts import declare, not_in_policy, only, verdict_frame
+from landtool.verdicts import concat_tables, declare, not_in_policy, only, verdict_frame
 
 __all__ = ["DAYS_PER_YEAR", "MERGE_RULES", "check_merge"]
 
@@ -169,7 +169,7 @@ def check_merge(plan: pd.DataFrame, parcels: gpd.GeoDataFrame, pack: Pack, *, as
         rows_or_absent(pack, rule_id, subject="merge_group", subject_id=groups.group_ids, parcel_id=groups.parcel_ids, build=builders[rule_id])
         for rule_id in MERGE_RULES
     ] if groups.g else []
-    verdicts = pd.concat(parts, ignore_index=True) if parts else not_in_policy("merge.adjacent", pack.id, subject="merge_group", subject_id=[], parcel_id=[])
+    verdicts = concat_tables(parts) if parts else not_in_policy("merge.adjacent", pack.id, subject="merge_group", subject_id=[], parcel_id=[])
     return verdicts, _groups_layer(groups, verdicts, pack, adjacency, terms, parcels.crs)
 
 

@@ -50,7 +50,7 @@ from landtool.rules.proposals import (
     transferee_verdicts,
 )
 from landtool.units import AREA_DECIMALS, M2_PER_MU, mu_to_m2
-from landtool.verdicts import declare, not_in_policy, only, verdict_frame
+from landtool.verdicts import concat_tables, declare, not_in_policy, only, verdict_frame
 
 __all__ = ["SPLIT_PIECE_RULES", "SPLIT_PLAN_RULES", "check_split"]
 
@@ -144,7 +144,7 @@ def check_split(
             pack, "split.min_piece_area", subject="split_piece", subject_id=plans.piece_id, parcel_id=plans.parent,
             build=lambda rule: min_piece_area(plans, rule),
         ))
-    verdicts = pd.concat(parts, ignore_index=True) if parts else not_in_policy("split.partition", pack.id, subject="split_plan", subject_id=[], parcel_id=[])
+    verdicts = concat_tables(parts) if parts else not_in_policy("split.partition", pack.id, subject="split_plan", subject_id=[], parcel_id=[])
     return verdicts, _pieces_layer(pieces, plans, verdicts, pack), _concat_issues(plans.issues, crs)
 
 
