@@ -77,7 +77,10 @@ def describe_source(role: str, source) -> dict:
     if isinstance(source, (gpd.GeoDataFrame, pd.DataFrame)):
         return {"role": role, "path": f"<{type(source).__name__}>", "size": None, "sha256": None}
     path, _ = split_source(source)
-    record = {"role": role, "path": source_label(source), "size": None, "sha256": None}
+    from landtool.postgis import is_database, safe_url
+
+    # the whole source (a query too), the password masked: what reproduces the run
+    record = {"role": role, "path": safe_url(str(source)) if is_database(str(source)) else str(source), "size": None, "sha256": None}
     file = Path(path)
     if file.is_file():
         record.update(size=file.stat().st_size, sha256=_sha256(file))

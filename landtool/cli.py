@@ -335,6 +335,10 @@ def _check_outputs(*, out_path: str | Path | None = None, map_path: Path | None 
         raise InputError("report_suffix", path=str(report_path))
     if out_path is not None and not _out_kind(out_path):
         raise InputError("out_unknown_kind", path=str(out_path))
+    if out_path is not None and _out_kind(out_path) == "postgis":
+        from landtool.postgis_out import parse_target
+
+        parse_target(str(out_path))  # a bad target fails before the run
     if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
         raise InputError("map_suffix", path=str(map_path))
     if map_path is not None:
@@ -358,8 +362,10 @@ def _check_outputs(*, out_path: str | Path | None = None, map_path: Path | None 
 
 def _out_kind(target) -> str | None:
     """What ``--out`` names: ``gpkg``, ``parquet`` (a directory) or ``postgis``; None if nothing."""
+    from landtool.postgis import is_database
+
     text = str(target)
-    if text.startswith(("postgresql://", "postgres://", "postgresql+")):
+    if is_database(text):
         return "postgis"
     if text.lower().endswith(".gpkg"):
         return "gpkg"
@@ -398,9 +404,10 @@ def _write_outputs(result, rep: Reporter, *, out_path, map_path, report_path, ba
     from landtool.output import write_result
 
     if out_path is not None:
-        rep.progress(_progress("writing", path=str(out_path)))
-        write_result(result, out_path, tables=tables)
-        rep.wrote(out_path)
+        from landtool.io import source_label
+
+        rep.progress(_progress("writing", path=source_label(out_path)))
+        rep.wrote(write_result(result, out_path, tables=tables))
     if map_path is not None:
         from landtool.map import write_map
 
@@ -608,8 +615,7 @@ def compare(
         differences = compare_results(a, b, all_changes=all_changes)
         b.layers["compare"] = compare_layer(differences, b.parcels)
         if out_path is not None:
-            write_result(b, out_path, tables={"compare_verdicts": differences})
-            rep.wrote(out_path)
+            rep.wrote(write_result(b, out_path, tables={"compare_verdicts": differences}))
         if map_path is not None or report_path is not None:
             _write_outputs(b, rep, out_path=None, map_path=map_path, report_path=report_path, basemap=basemap, tianditu_key=tianditu_key, compare=differences)
     if as_json:
@@ -650,8 +656,7 @@ def fringe_candidates_command(
                            fringe_candidates=True, vacant=vacant, progress=rep.progress, command=_command_line())
         layer = result.layers["fringe_candidates"]
         if out_path is not None:
-            write_result(result, out_path)
-            rep.wrote(out_path)
+            rep.wrote(write_result(result, out_path))
     if as_json:
         sys.stdout.write(records_json(layer.drop(columns=layer.geometry.name)) + "\n")
     elif not rep.quiet:

@@ -190,12 +190,11 @@ def _check_exists(path: str, kind: str) -> None:
         raise InputError("file_empty", path=path, role=kind)
 
 
-_DATABASE_URL = re.compile(r"^(postgres|postgresql)(\+\w+)?://", re.IGNORECASE)
-
-
 def _is_database(path: str) -> bool:
     """A PostgreSQL URL (``postgresql://``, ``postgres://``, ``postgresql+psycopg://``) or GDAL's ``PG:conninfo``."""
-    return bool(_DATABASE_URL.match(path)) or path.startswith("PG:")
+    from landtool.postgis import is_database
+
+    return is_database(path)
 
 
 def _gdal_message(exc: Exception) -> str:
@@ -293,7 +292,7 @@ def read_layer(
         from landtool.postgis import read_postgis
 
         gdf = read_postgis(path, layer)
-        label = f"{source_label(path)}::{layer}"
+        label = source_label(source)
     else:
         _check_exists(path, kind)
         if Path(path).suffix.lower() in {".parquet", ".geoparquet"} and not path.startswith("/vsi"):
@@ -364,9 +363,9 @@ def source_label(source) -> str:
     text = str(source)
     if not _is_database(text):
         return text
-    from landtool.postgis import safe_url
+    from landtool.postgis import source_label as database_label
 
-    return safe_url(text)
+    return database_label(text)
 
 
 def read_table(

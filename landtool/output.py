@@ -203,9 +203,10 @@ VERDICT_TYPES = {"value": pa.float64(), "limit": pa.float64(), "headroom": pa.fl
 
 def _arrow_column(values: pd.Series, kind) -> pa.Array:
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        categories = pa.array(values.cat.categories.astype(object).to_numpy(), type=pa.string())
-        return categories.take(pa.array(codes, mask=codes < 0))
+        from landtool.messages import column_codes
+
+        codes, categories = column_codes(values)  # the categories these rows use
+        return pa.array(categories, type=pa.string()).take(pa.array(codes, mask=codes < 0))
     if kind == pa.float64():
         return pa.array(values.to_numpy(dtype=float), type=kind, from_pandas=True)
     return pa.array(values.to_numpy(dtype=object), from_pandas=True).cast(pa.string())
@@ -293,13 +294,14 @@ def result_from(table: pd.DataFrame, parcels, layers: dict, run: dict, where: st
 def write_result(result: CheckResult, target: str | Path, *, lang: str | None = None, tables: dict | None = None) -> str:
     """Write a result where ``target`` says: a GeoPackage (``.gpkg``), a directory of
     (Geo)Parquet files (``.parquet`` or an existing directory), or a PostGIS schema
-    (``postgresql://…::schema``)."""
+    (``postgresql://…::schema``); return how to name it in messages (no password)."""
+    from landtool.postgis import is_database
+
     text = str(target)
-    if text.startswith(("postgresql://", "postgres://", "postgresql+")):
+    if is_database(text):
         from landtool.postgis_out import write_postgis
 
-        write_postgis(result, text, lang=lang)
-        return text
+        return str(write_postgis(result, text, lang=lang, tables=tables))
     if text.lower().endswith(".gpkg"):
         from landtool.gpkg import write_geopackage
 

@@ -132,29 +132,31 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
     """Drop empty / non-polygon features and repair invalid ones, recording each in issues.
 
     Also recorded, but kept: Z coordinates (ignored), repeated vertices (removed) and
-    line or point parts of a collection (dropped).
+    line or point parts of a collection (dropped). Rows are copied only when some must
+    go (a clean layer of millions of buildings is not copied at all).
     """
     geom = gdf.geometry.to_numpy()
     empty = shapely.is_missing(geom) | shapely.is_empty(geom)
-    prep.add_issues(layer, gdf[empty], "empty_geometry")
-    gdf = gdf[~empty]
-    geom = gdf.geometry.to_numpy()
     kinds = shapely.get_type_id(geom)
-    polygonal = np.isin(kinds, [3, 6, 7])  # Polygon, MultiPolygon, GeometryCollection (repairable)
-    if len(gdf) and not polygonal.any():
-        raise InputError("layer_not_polygons", layer=layer, geom_type=sorted({int(k) for k in kinds}))
-    prep.add_issues(layer, gdf[~polygonal], "not_polygon", args={"geom_type": kinds[~polygonal]})
-    gdf = gdf[polygonal].copy()
-    geom = gdf.geometry.to_numpy()
+    polygonal = np.isin(kinds, [3, 6, 7]) & ~empty  # Polygon, MultiPolygon, GeometryCollection (repairable)
+    if len(gdf) and not polygonal.any() and not empty.all():
+        raise InputError("layer_not_polygons", layer=layer, geom_type=sorted({int(k) for k in kinds[~empty]}))
+    prep.add_issues(layer, gdf[empty], "empty_geometry")
+    prep.add_issues(layer, gdf[~polygonal & ~empty], "not_polygon", args={"geom_type": kinds[~polygonal & ~empty]})
+    if not polygonal.all():
+        gdf = gdf[polygonal]
+        geom = geom[polygonal]
+    changed = False
     with_z = shapely.has_z(geom)
     if with_z.any():
         prep.add_issues(layer, gdf[with_z], "has_z")
-        geom = shapely.force_2d(geom)
+        geom, changed = shapely.force_2d(geom), True
     deduplicated = shapely.remove_repeated_points(geom)
     repeated = shapely.get_num_coordinates(geom) - shapely.get_num_coordinates(deduplicated)
     if (repeated > 0).any():
         prep.add_issues(layer, gdf[repeated > 0], "duplicate_vertices", args={"count": repeated[repeated > 0]})
-        geom = deduplicated
+        geom, changed = deduplicated, True
+    del deduplicated
     collections = shapely.get_type_id(geom) == 7
     if collections.any():
         parts = np.array([polygonal_part(g) for g in geom[collections]], dtype=object)
@@ -162,6 +164,7 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
         prep.add_issues(layer, gdf[collections][lossy], "non_polygon_parts", geometry=geom[collections][lossy])
         geom = geom.copy()
         geom[collections] = parts
+        changed = True
     invalid = ~shapely.is_valid(geom)
     if invalid.any():
         reasons = [GEOS_REASONS.get(r.split("[")[0].strip(), "other") for r in shapely.is_valid_reason(geom[invalid])]
@@ -171,10 +174,14 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
         prep.add_issues(layer, gdf[invalid], "repaired_geometry", args={"geos": np.asarray(reasons, dtype=object)}, geometry=geom[invalid])
         geom = geom.copy()
         geom[invalid] = repaired
-    gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
-    still_empty = shapely.is_empty(gdf.geometry.to_numpy())
-    prep.add_issues(layer, gdf[still_empty], "empty_after_repair")
-    return gdf[~still_empty]
+        changed = True
+    if changed:
+        gdf = gdf.set_geometry(gpd.GeoSeries(geom, index=gdf.index, crs=gdf.crs))
+        still_empty = shapely.is_empty(geom)
+        prep.add_issues(layer, gdf[still_empty], "empty_after_repair")
+        if still_empty.any():
+            gdf = gdf[~still_empty]
+    return gdf
 
 
 def polygonal_part(geom):
@@ -226,12 +233,13 @@ def _assign(items: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> tuple[np.ndar
     second = np.full(n, -1)
     if n == 0:
         return best, inside, second
-    tree = shapely.STRtree(parcel_geoms)
-    item_idx, parcel_idx = tree.query(geoms, predicate="within")
+    # each parcel, prepared once, asked which items it contains (faster than asking
+    # each item which parcel it lies within)
+    item_idx, parcel_idx = shapely.STRtree(geoms).query(parcel_geoms, predicate="contains")[::-1]
     best[item_idx] = parcel_idx  # parcels overlap rarely; the last one wins, as good as any
     rest = np.flatnonzero(best < 0)
     if len(rest):
-        i, p = tree.query(geoms[rest], predicate="intersects")
+        i, p = shapely.STRtree(parcel_geoms).query(geoms[rest], predicate="intersects")
         overlap = shapely.area(shapely.intersection(geoms[rest][i], parcel_geoms[p]))
         pairs = pd.DataFrame({"item": rest[i], "parcel": p, "overlap": overlap})
         pairs = pairs[pairs["overlap"] > 0].sort_values(["item", "overlap"], ascending=[True, False])

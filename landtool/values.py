@@ -98,7 +98,6 @@ def parse_column(series: pd.Series, kind: str) -> tuple[pd.Series, dict[str, pd.
     three digits (``"1,2"``, ``"12,34"``, ``"1,2345"``) is a problem, as are inf and NaN.
     """
     blank = _blank(series)
-    none = pd.Series(False, index=series.index)
     if kind == "text":
         if pd.api.types.is_string_dtype(series) and not pd.api.types.is_object_dtype(series):
             text = series.str.strip()
@@ -206,7 +205,7 @@ def implausible_values(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd
     """
     from landtool.fields import field_specs
 
-    out = frame.copy()
+    out = frame  # copied only when a value must be blanked
     found = []
     fids = frame["source_fid"].to_numpy() if "source_fid" in frame else np.arange(1, len(frame) + 1)
     for name, spec in field_specs()[kind].items():
@@ -219,6 +218,8 @@ def implausible_values(frame: pd.DataFrame, kind: str) -> tuple[pd.DataFrame, pd
             continue
         rows = np.flatnonzero(bad)
         found.append(pd.DataFrame({"row": rows, "source_fid": fids[rows], "field": name, "value": values[rows], "range": value_range(spec)}))
+        if out is frame:
+            out = frame.copy()
         out[name] = np.where(bad, np.nan, values)
     columns = ["row", "source_fid", "field", "value", "problem", "range"]
     if not found:

@@ -48,6 +48,7 @@ __all__ = [
     "Catalogue",
     "Message",
     "catalogue",
+    "column_codes",
     "fmt_number",
     "render_column",
     "render_verdicts",
@@ -255,10 +256,10 @@ def render_column(
     out = np.empty(n, dtype=object)
     if n == 0:
         return out
-    arg_codes, arg_uniques = _codes(args) if args is not None else (np.full(n, -1), np.array([], dtype=object))
+    arg_codes, arg_uniques = column_codes(args) if args is not None else (np.full(n, -1), np.array([], dtype=object))
     parsed = [*_parse_args(np.asarray(arg_uniques, dtype=object)), {}]  # the last: rows without args
     arg_codes = np.where(arg_codes < 0, len(parsed) - 1, arg_codes)
-    key_codes, key_uniques = _codes(keys)
+    key_codes, key_uniques = column_codes(keys)
     arrays = {name: (col.to_numpy() if isinstance(col, pd.Series) else np.asarray(col)) for name, col in columns.items()}
     order = np.argsort(key_codes, kind="stable")
     bounds = np.searchsorted(key_codes[order], np.arange(len(key_uniques) + 1))
@@ -269,41 +270,58 @@ def render_column(
             msg = f"message catalogue {lang}: no message for {group} {key!r}"
             raise KeyError(msg)
         used, codes = np.unique(arg_codes[rows], return_inverse=True)  # the args these rows have
+        codes = codes.reshape(-1)
         args_used = [parsed[i] for i in used]
-        text = np.full(len(rows), "", dtype=object)
+        # Each field as (codes, its distinct texts); the rows' combinations of codes are
+        # the distinct sentences, which alone are joined into text.
+        fields = []
         for literal, name, spec, conversion in _FORMATTER.parse(template):
             if literal:
-                text = text + literal
+                fields.append((np.zeros(len(rows), dtype=np.int64), np.array([literal], dtype=object)))
             if name is None:
                 continue
             root, *rest = name.split(".")
             if root in arrays:
-                values = arrays[root][rows]
-                pieces = _format_each(cat, name.split(".")[-1], values, spec or "", conversion, rest)
+                fields.append(_format_each(cat, name.split(".")[-1], arrays[root][rows], spec or "", conversion, rest))
             else:
                 per_args = np.empty(len(args_used), dtype=object)
                 per_args[:] = [_lookup(a, name) for a in args_used]
-                pieces = _format_each(cat, name.split(".")[-1], per_args, spec or "", conversion, [])[codes]
-            text = text + pieces
+                field_codes, texts = _format_each(cat, name.split(".")[-1], per_args, spec or "", conversion, [])
+                fields.append((field_codes[codes], texts))
         if suffix is not None:
             notes = np.empty(len(args_used), dtype=object)
             notes[:] = [suffix(cat, a) for a in args_used]
-            text = text + notes[codes]
-        out[rows] = text
+            fields.append((codes, notes))
+        combo = np.zeros(len(rows), dtype=np.int64)
+        for field_codes, texts in fields:
+            combo = pd.factorize(combo * (len(texts) + 1) + field_codes, use_na_sentinel=False)[0].astype(np.int64)
+        _, firsts = np.unique(combo, return_index=True)
+        sentences = np.full(len(firsts), "", dtype=object)
+        for field_codes, texts in fields:
+            sentences = sentences + texts[field_codes[firsts]]
+        out[rows] = sentences[combo]
     return out
 
 
-def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, distinct values) of a column; a categorical has them already."""
+def column_codes(values) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a column; -1 = missing.
+
+    A categorical has them already; only the categories its rows use are returned (a
+    slice of a large table must not pay for the whole table's categories).
+    """
     values = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), values.cat.categories.to_numpy(dtype=object)
+        codes = values.cat.codes.to_numpy()
+        used, compact = np.unique(codes, return_inverse=True)
+        present = used >= 0
+        categories = values.cat.categories.to_numpy(dtype=object)[used[present]]
+        return np.where(codes >= 0, compact.reshape(-1) - (~present).sum(), -1), categories
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _format_each(cat: Catalogue, name: str, values: np.ndarray, spec: str, conversion: str | None, path: list) -> np.ndarray:
-    """``cat._field`` of each value, computed once per distinct value."""
+def _format_each(cat: Catalogue, name: str, values: np.ndarray, spec: str, conversion: str | None, path: list) -> tuple[np.ndarray, np.ndarray]:
+    """``cat._field`` of each value, computed once per distinct value: (codes, texts)."""
     if path:  # a dotted name into a mapping held by a column
         values = np.array([_lookup(v, ".".join(path)) if isinstance(v, Mapping) else None for v in values], dtype=object)
     if values.dtype.kind in "fiub":
@@ -317,7 +335,7 @@ def _format_each(cat: Catalogue, name: str, values: np.ndarray, spec: str, conve
             uniques = values[firsts]
     texts = np.empty(len(uniques), dtype=object)
     texts[:] = [cat._field(name, u.item() if isinstance(u, np.generic) else u, spec, conversion) for u in uniques]
-    return texts[inverse.reshape(-1)]
+    return np.asarray(inverse).reshape(-1).astype(np.int64), texts
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -363,8 +381,8 @@ def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] 
 
 def _pairs(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     """(codes, the distinct pairs) of two code columns, from their integer codes."""
-    a_codes, a_values = _codes(first)
-    b_codes, b_values = _codes(second)
+    a_codes, a_values = column_codes(first)
+    b_codes, b_values = column_codes(second)
     combined, firsts = pd.factorize(a_codes.astype(np.int64) * (len(b_values) + 1) + (b_codes + 1), use_na_sentinel=False)
     pairs = []
     for value in firsts:
