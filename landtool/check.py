@@ -15,6 +15,7 @@ import hashlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,7 +54,7 @@ __all__ = ["INPUT_ROLES", "check", "sample_dir"]
 
 #: Columns of the prepared table that are working data, not output.
 _INTERNAL = ("area_exact_m2", "is_industrial", "in_survey_scope", "zone_height_max_m", "source_fid", "extra_height_source",
-             "extra_height_m", "extra_height_problem", "surface_point")
+             "extra_height_m", "extra_height_problem", "surface_point", "raster_problem")
 #: The input roles of a check, as named in the run record and in messages.
 INPUT_ROLES = ("parcels", "buildings", "zones", "facility_land", "height_raster", "dsm", "dem",
                "height_limit_raster", "split_plan", "merge_plan", "fringe", "vacant", "fields")
@@ -137,6 +138,38 @@ class _Reader:
             self.inputs.append({**describe_source(role, path), "features": None, "crs": None})
 
 
+@dataclass
+class Measured:
+    """What measuring the parcels gives the rules: the prepared parcel table (with the
+    extra height limits), the layers as used, the issues found and the warnings."""
+
+    parcels: gpd.GeoDataFrame
+    crs: CRS
+    layers: dict
+    issues: list
+    warnings: list
+
+
+#: Columns the extra height limits add to the prepared table.
+LIMIT_COLUMNS = {"extra_height_max_m": "extra_limit_m", "extra_height_source": "extra_limit_source",
+                 "extra_height_m": "extra_height_m", "extra_height_problem": "extra_limit_problem"}
+
+
+def add_height_limits(frame: gpd.GeoDataFrame, buildings, height_limit_raster) -> tuple[list, list]:
+    """Put the extra height limits (zones, clearance raster) on ``frame``; (issues, warnings)."""
+    limits = extra_height_limits(frame, buildings, height_limit_raster=height_limit_raster)
+    for column, source in LIMIT_COLUMNS.items():
+        frame[column] = limits.table[source].to_numpy(float if column in ("extra_height_max_m", "extra_height_m") else object)
+    return [limits.issues], list(limits.warnings)
+
+
+def measure_in_memory(parcels, *, buildings, zones, facility_land, height, height_limit_raster, label) -> Measured:
+    """Measure every parcel in this process (the ``memory`` engine)."""
+    prep = prepare(parcels, buildings=buildings, zones=zones, facility_land=facility_land, height=height, label=label)
+    issues, warnings = add_height_limits(prep.parcels, prep.layers.get("buildings"), height_limit_raster)
+    return Measured(prep.parcels, prep.crs, dict(prep.layers), [prep.issues_layer(), *issues], prep.warnings + warnings)
+
+
 def _as_date(value) -> dt.date:
     if value is None:
         return dt.date.today()
@@ -171,6 +204,10 @@ def check(
     vacant=None,
     progress: Progress | None = None,
     command: str | None = None,
+    engine: str = "memory",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
 ) -> CheckResult:
     """Check parcels against a policy pack.
 
@@ -206,6 +243,11 @@ def check(
         Called with a :class:`landtool.messages.Message` at each stage.
     command
         The command line, for the run record (default: this Python call).
+    engine, workers, scheduler, partitions
+        ``memory`` (default) measures everything in this process; ``dask`` measures
+        spatial partitions of the parcels on a dask.distributed cluster — a local one of
+        ``workers`` processes, or the one at ``scheduler`` (``tcp://host:8786``) — with
+        the same answers (:mod:`landtool.distributed`).
     """
     if lang not in LANGS:
         raise InputError("bad_lang", value=str(lang), allowed=list(LANGS))
@@ -240,23 +282,26 @@ def check(
     for role in ("height_raster", "dsm", "dem", "height_limit_raster"):
         reader.raster(role, locals()[role])
     say(Message("measuring", {"parcels": len(parcel_frame)}, "progress"))
-    prep = prepare(
+    measure = measure_in_memory
+    if engine == "dask":
+        from landtool.distributed import measure_distributed
+
+        measure = partial(measure_distributed, workers=workers, scheduler=scheduler, partitions=partitions)
+    elif engine != "memory":
+        raise InputError("bad_engine", value=str(engine), allowed=["memory", "dask"])
+    measured = measure(
         parcel_frame,
         buildings=reader.layer(buildings, "buildings"),
         zones=reader.layer(zones, "zones"),
         facility_land=reader.layer(facility_land, "facility_land"),
         height=height,
+        height_limit_raster=height_limit_raster,
         label=source_label(parcels) if not isinstance(parcels, gpd.GeoDataFrame) else "parcels",
     )
-    frame = prep.parcels
+    del parcel_frame
+    frame = measured.parcels
     frame["in_survey_scope"] = in_survey_scope(frame, pack.rule("efficiency.survey_scope"))
-
-    layers = dict(prep.layers)
-    limits = extra_height_limits(frame, layers.get("buildings"), height_limit_raster=height_limit_raster)
-    frame["extra_height_max_m"] = limits.table["extra_limit_m"].to_numpy(float)
-    frame["extra_height_source"] = limits.table["extra_limit_source"].to_numpy(object)
-    frame["extra_height_m"] = limits.table["extra_height_m"].to_numpy(float)
-    frame["extra_height_problem"] = limits.table["extra_limit_problem"].to_numpy(object)
+    layers = dict(measured.layers)
 
     say(Message("checking", {"parcels": len(frame), "pack": pack.id}, "progress"))
     inputs = {
@@ -274,12 +319,12 @@ def check(
             years = sorted(pd.to_datetime(frame["supply_date"]).dropna().dt.year.astype(str).unique()) or [None]
             parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years)))
 
-    issues = [prep.issues_layer(), limits.issues]
+    issues = list(measured.issues)
     split = reader.layer(split_plan, "split_plan")
     if split is not None:
         say(Message("split", {"pieces": len(split)}, "progress"))
         rows, layers["split_pieces"], found = check_split(
-            _to(split, prep.crs, "split_plan"), frame, pack, buildings=layers.get("buildings"), facility_land=layers.get("facility_land")
+            _to(split, measured.crs, "split_plan"), frame, pack, buildings=layers.get("buildings"), facility_land=layers.get("facility_land")
         )
         parts.append(rows)
         issues.append(found)
@@ -291,21 +336,21 @@ def check(
     applications = reader.layer(fringe, "fringe")
     if applications is not None:
         say(Message("fringe", {"applications": len(applications)}, "progress"))
-        rows, layers["fringe"] = check_fringe(_to(applications, prep.crs, "fringe"), frame, pack)
+        rows, layers["fringe"] = check_fringe(_to(applications, measured.crs, "fringe"), frame, pack)
         parts.append(rows)
     if fringe_candidates or vacant is not None:
         say(Message("candidates", {}, "progress"))
-        vacant_frame = _to(reader.layer(vacant, "parcels", role="vacant"), prep.crs, "vacant") if vacant is not None else None
+        vacant_frame = _to(reader.layer(vacant, "parcels", role="vacant"), measured.crs, "vacant") if vacant is not None else None
         layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=vacant_frame)
     reader.fields.check_used()
 
     verdicts = concat_tables(parts)
-    layers["issues"] = pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True)
+    layers["issues"] = _in_order(pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True))
     parcels_layer = _parcels_layer(frame, verdicts, pack)
     warnings = [w for w in (pack.validity_warning(as_of),) if w is not None]
     if sample:
         warnings.append(Message("sample_checked", {"path": str(sample_dir())}))
-    warnings += reader.warnings + prep.warnings + limits.warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
+    warnings += reader.warnings + measured.warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
     run = {
         "landtool": __version__,
         "pack": pack.id,
@@ -319,6 +364,7 @@ def check(
         "command": command if command is not None else "landtool.check(...)",
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sample": sample,
+        "engine": engine,
         "inputs": reader.inputs,
     }
     say(Message("done", {}, "progress"))
@@ -332,6 +378,20 @@ def check(
         warnings=warnings,
         run=run,
     )
+
+
+#: The order of the issues layer: by input layer, then feature, then problem.
+ISSUE_LAYER_ORDER = ("parcels", "buildings", "zones", "facility_land", "split_plan", "merge_plan", "fringe")
+
+
+def _in_order(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The issues in one order, whichever engine found them (and in whatever order)."""
+    rank = issues["layer"].map({name: i for i, name in enumerate(ISSUE_LAYER_ORDER)}).fillna(len(ISSUE_LAYER_ORDER))
+    fid = pd.to_numeric(issues["source_fid"], errors="coerce")
+    keys = pd.DataFrame({"rank": rank.to_numpy(), "fid": fid.to_numpy(), "problem": issues["problem"].astype(str).to_numpy(),
+                         "feature": issues["feature_id"].astype(str).to_numpy()})
+    order = keys.sort_values(["rank", "fid", "problem", "feature"], na_position="last", kind="stable").index.to_numpy()
+    return issues.iloc[order].reset_index(drop=True)
 
 
 def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str) -> list[Message]:

@@ -325,6 +325,17 @@ ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a rep
 BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
 TiandituOpt = Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result to stdout as a JSON list.")]
+
+
+class Engine(str, Enum):
+    memory = "memory"
+    dask = "dask"
+
+
+EngineOpt = Annotated[Engine, typer.Option("--engine", help="memory (default): measure in this process; dask: in spatial partitions on a dask.distributed cluster.")]
+WorkersOpt = Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes of the local dask cluster (default 2).")]
+SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://host:8786 (instead of a local cluster).")]
+PartitionsOpt = Annotated[Optional[int], typer.Option("--partitions", min=1, help="Spatial partitions of the parcels (default: 2 per worker).")]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a requirement verdict has this status.")]
 
 
@@ -471,6 +482,10 @@ def check(
     fail_on: FailOnOpt = FailOn.never,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
+    engine: EngineOpt = Engine.memory,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    partitions: PartitionsOpt = None,
 ) -> None:
     """Check parcels against a policy pack; print a summary, write GeoPackage / map / report / JSON."""
     from landtool.check import check as run_check
@@ -505,6 +520,10 @@ def check(
             vacant=vacant,
             progress=rep.progress,
             command=_command_line(),
+            engine=engine.value,
+            workers=workers,
+            scheduler=scheduler,
+            partitions=partitions,
         )
         _write_outputs(result, rep, out_path=out_path, map_path=map_path, report_path=report_path, basemap=basemap, tianditu_key=tianditu_key)
     if as_json or json_lines:

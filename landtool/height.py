@@ -481,7 +481,7 @@ def raster_heights(footprints: gpd.GeoSeries, source: HeightRaster, *, min_heigh
                 part = order[start : start + BATCH_FOOTPRINTS]
                 height[part], problem[part] = _measure(cells, geoms[part], source, min_height_m)
         cells.check_ground()
-        notes = cells.warnings() + _coverage_warnings(source, problem)
+        notes = cells.warnings() + coverage_warnings(source, problem)
     covered = height.copy()
     height[pd.notna(problem)] = np.nan  # never a value beside a problem
     return RasterHeights(height, problem, notes, covered)
@@ -579,7 +579,7 @@ def _kth_highest(fid: np.ndarray, values: np.ndarray, n: int, k: int) -> tuple[n
     return out, enough
 
 
-def _coverage_warnings(source: HeightRaster, problem: np.ndarray) -> list[Message]:
+def coverage_warnings(source: HeightRaster, problem: np.ndarray) -> list[Message]:
     """One warning when the raster misses some (or all) of the footprints."""
     total = len(problem)
     outside = int(np.count_nonzero(problem == "outside_raster"))

@@ -25,7 +25,7 @@ from landtool.units import AREA_DECIMALS, M2_PER_MU, ratio
 from landtool.values import implausible_values
 from landtool.verdicts import per_row
 
-__all__ = ["ISSUE_COLUMNS", "Prepared", "ZONE_TYPES", "is_industrial", "prepare"]
+__all__ = ["ISSUE_COLUMNS", "Prepared", "ZONE_TYPES", "add_owner_sums", "is_industrial", "prepare", "stray_features"]
 
 #: Zone types of SCHEMA.md.
 ZONE_TYPES = (
@@ -262,6 +262,7 @@ def prepare(
     area_tolerance: float = 0.01,
     gap_width: float = 2.0,
     label: str = "parcels",
+    crs: CRS | None = None,
 ) -> Prepared:
     """Prepare the parcel table (see module docstring).
 
@@ -273,10 +274,13 @@ def prepare(
     gap_width
         Gaps between parcels narrower than this (m) are recorded as ``gap`` issues
         (default 2 m: digitising gaps and slivers, not roads).
+    crs
+        The working CRS (default: chosen from the parcels, :func:`landtool.crs.working_crs`);
+        a part of a larger layer is measured in the whole layer's.
     """
     if parcels.empty:
         raise InputError("no_parcels", layer=label)
-    crs = working_crs(parcels)
+    crs = crs if crs is not None else working_crs(parcels)
     prep = Prepared(parcels=parcels, crs=crs)
     _check_ids(parcels, "parcel_id", label)
     parcels = _record_implausible(prep, _ensure_columns(_clean_polygons(prep, _to_crs(parcels, crs, label), "parcels"), "parcels"), "parcels")
@@ -415,6 +419,8 @@ def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Geo
         height_gap[:] = "no_building"
         floor_gap[idx] = np.where(sums["gfa_unknown"] > 0, "building_floor_area", None)
         footprint_gap[idx] = None
+        # sums to the micrometre: the last bits of a float sum depend on how it was grouped
+        sums = sums.round({"footprint": 6, "gfa": 6, "facility_gfa": 6})
         footprint[idx] = sums["footprint"].to_numpy()
         gfa_from_buildings[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["gfa"].to_numpy())
         facility_gfa[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["facility_gfa"].to_numpy())
@@ -433,6 +439,7 @@ def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Geo
         # SCHEMA.md: with no buildings layer, the height comes from the raster cells of
         # the parcel's buildings (cells above the minimum building height).
         found = raster_heights(parcels.geometry, height, min_height_m=height.min_building_height_m)
+        parcels["raster_problem"] = found.problem  # what kept a parcel's height unknown
         prep.warnings.extend(found.warnings)
         b_height[:] = np.round(found.height_m, AREA_DECIMALS)
         b_source[:] = np.where(np.isnan(found.height_m), None, "raster")
@@ -566,6 +573,20 @@ def _add_facility_land(prep: Prepared, parcels: gpd.GeoDataFrame, facility: gpd.
     stray = ~np.isin(np.arange(len(f)), pairs["f"].to_numpy())
     prep.add_issues("facility_land", f[stray], "outside_parcels")
     prep.layers["facility_land"] = f
+
+
+def stray_features(crs: CRS, features: gpd.GeoDataFrame, layer: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Features that meet no parcel, cleaned as :func:`prepare` cleans them, and their
+    issues: what the cleaning finds, implausible values, and ``outside_parcels``."""
+    prep = Prepared(parcels=features, crs=crs)
+    kept = _record_implausible(prep, _ensure_columns(_clean_polygons(prep, _to_crs(features, crs, layer), layer), layer), layer)
+    prep.add_issues(layer, kept, "outside_parcels")
+    return kept, prep.issues_layer()
+
+
+def add_owner_sums(parcels: gpd.GeoDataFrame) -> None:
+    """Per-enterprise sums (``owner_*`` columns) over every parcel of ``parcels``."""
+    _add_owner_sums(parcels)
 
 
 def _add_owner_sums(parcels: gpd.GeoDataFrame) -> None:
