@@ -65,6 +65,8 @@ class Run:
     last_line: str
     load_before: float
     error: str = ""
+    projection: dict | None = None
+    """For the dask engine: the time per worker count projected from its partitions' times."""
 
     @property
     def ok(self) -> bool:
@@ -124,6 +126,13 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Run | No
         "landtool_merge",
         work,
     )
+    runs["landtool_json_lines"] = measure(landtool_check(data, "--json-lines"), "landtool_json_lines", work)
+    runs["landtool_parquet"] = measure(landtool_check(data, "--out", str(work / "landtool.parquet")), "landtool_parquet", work)
+    if not args.skip_dask:
+        runs["landtool_dask"] = measure(
+            landtool_check(data, "--engine", "dask", "--workers", str(args.workers), "--out", str(work / "landtool_dask.parquet")), "landtool_dask", work
+        )
+        runs["landtool_dask"].projection = dask_projection(work / "landtool_dask.parquet", runs["landtool_dask"])
     runs["geopandas"] = measure([py, str(PEERS / "geopandas_check.py"), str(data), str(work / "geopandas.gpkg")], "geopandas", work)
     if not args.skip_postgis:
         runs["postgis"] = measure([py, str(PEERS / "postgis.py"), str(data), str(work / "postgis.csv")], "postgis", work)
@@ -133,6 +142,21 @@ def run_size(n: int, args: argparse.Namespace, work: Path) -> dict[str, Run | No
             argv = [py, str(PEERS / "heights.py"), method, str(data), str(work / f"heights_{method}.csv"), *cap]
             runs[f"heights_{method}"] = measure(argv, f"heights_{method}", work)
     return runs
+
+
+def dask_projection(result: Path, run: Run) -> dict | None:
+    """What the dask run's per-partition times say about more workers: the time outside
+    measuring stays, the partitions' summed time is shared — a projection, not a measurement."""
+    if not run.ok or not (result / "run.parquet").exists():
+        return None
+    record = dict(pd.read_parquet(result / "run.parquet").itertuples(index=False, name=None))
+    timings = json.loads(record.get("engine_timings") or "{}")
+    if not timings:
+        return None
+    work = sum(p["seconds"] for p in timings["partitions"])
+    rest = max(run.seconds - timings["measure_s"], 0.0)
+    return {"rest_s": rest, "partition_s": work, "partitions": len(timings["partitions"]),
+            "projected": {w: rest + work / w for w in (2, 4, 8, 16)}}
 
 
 # --- agreement -------------------------------------------------------------------------
@@ -265,7 +289,8 @@ def time_table(results: dict[int, dict[str, Run | None]], args: argparse.Namespa
             f"| {n:,} | check → GPKG | {_s(lt)} | {_gib(lt)} | {_s(gp)} | {_gib(gp)} | {' | '.join(pg_cells)} | | "
             f"| {_ratio(lt_s, gp_s)} | {_ratio(lt_s, sum(pg) if pg else None)} |"
         )
-        for key, step in (("landtool_json", "check --json"), ("landtool_merge", "check + merge plan (5×2 parcels)")):
+        for key, step in (("landtool_json", "check --json"), ("landtool_json_lines", "check --json-lines"), ("landtool_parquet", "check → Parquet"),
+                          ("landtool_dask", f"check --engine dask ({args.workers} workers) → Parquet"), ("landtool_merge", "check + merge plan (5×2 parcels)")):
             if key in runs:
                 lines.append(f"| {n:,} | {step} | {_s(runs[key])} | {_gib(runs[key])} | | | | | | | | |")
         if "heights_landtool" in runs:
@@ -344,6 +369,15 @@ def report(results: dict[int, dict[str, Run | None]], agreement: dict[int, list[
         if _ok(runs, "heights_landtool") and _ok(runs, "heights_exactextract"):
             ratio = _ratio(runs["heights_landtool"].printed()["seconds"], runs["heights_exactextract"].printed()["seconds"])
             lines += [f"Raster heights at N = {n:,}: landtool takes {ratio} exactextract's time on the same footprints.", ""]
+    projected = [(n, runs["landtool_dask"].projection) for n, runs in results.items() if runs.get("landtool_dask") is not None and runs["landtool_dask"].projection]
+    if projected:
+        lines += ["## The dask engine with more workers (a projection, not a measurement)", "",
+                  "From one run's per-partition measuring times: the time outside measuring stays, the partitions' summed time is shared by the workers.", "",
+                  "| N | partitions | partitions' time s | rest s | 2 workers s | 4 | 8 | 16 |", "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for n, p in projected:
+            cells = " | ".join(f"{p['projected'][w]:.1f}" for w in (2, 4, 8, 16))
+            lines.append(f"| {n:,} | {p['partitions']} | {p['partition_s']:.1f} | {p['rest_s']:.1f} | {cells} |")
+        lines.append("")
     lines += ["## Agreement", "", "| N | landtool vs | measure | value | tolerance | |", "|---:|---|---|---:|---:|---|"]
     agree = True
     for n, rows in agreement.items():
@@ -371,6 +405,8 @@ def main() -> None:
     parser.add_argument("--skip-postgis", action="store_true")
     parser.add_argument("--skip-heights", action="store_true")
     parser.add_argument("--heights-max", type=int, help="rasterstats on the first N footprints only (it is the slowest)")
+    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the dask engine's local cluster")
     args = parser.parse_args()
     results, agreement = {}, {}
     for n in sorted(set(args.sizes)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import inspect
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -148,6 +149,8 @@ class Measured:
     layers: dict
     issues: list
     warnings: list
+    timings: dict = field(default_factory=dict)
+    """How long measuring took (s): in all, and per partition for the dask engine."""
 
 
 #: Columns the extra height limits add to the prepared table.
@@ -365,6 +368,7 @@ def check(
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sample": sample,
         "engine": engine,
+        **({"engine_timings": json.dumps(measured.timings)} if measured.timings else {}),
         "inputs": reader.inputs,
     }
     say(Message("done", {}, "progress"))

@@ -8,112 +8,32 @@ traceback. Everything a person reads comes from the message catalogues in ``--la
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import shlex
 import sys
-from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from typer.core import TyperGroup
 
 from landtool import __version__
+from landtool.cli_support import (
+    ARGV,
+    CONFIG_NAME,
+    OPTIONS,
+    OneLineGroup,
+    Reporter,
+    argv_lang,
+    fail,
+    handle_errors,
+    load_config,
+    out,
+    say,
+)
 from landtool.errors import InputError, LandtoolError
-from landtool.messages import LANGS, catalogue
-
-#: The config file looked for in the working directory (``--config`` names another).
-CONFIG_NAME = "landtool.yaml"
-#: Settings a config file may hold, by the option they default.
-CONFIG_KEYS = ("policy", "as_of", "lang", "fields", "encoding", "crs", "basemap", "fail_on", "tianditu_key")
-
-#: The main options (-q, -v) of the command being run.
-_OPTIONS: ContextVar[dict] = ContextVar("landtool_options", default={})
-#: The arguments of the command line being run (for the run record).
-_ARGV: ContextVar[list] = ContextVar("landtool_argv", default=[])
-
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
-if not out.is_terminal:  # piped or captured: tables as wide as they need, not 80 columns
-    out.width = 160
-
-
-def _argv_lang(args: list[str]) -> str:
-    """The language asked for on the command line (or in the config), before parsing."""
-    for i, arg in enumerate(args):
-        if arg == "--lang" and i + 1 < len(args) and args[i + 1] in LANGS:
-            return args[i + 1]
-        if arg.startswith("--lang=") and arg[7:] in LANGS:
-            return arg[7:]
-    lang = _config_values(_config_path(args)).get("lang")
-    return lang if lang in LANGS else LANGS[0]
-
-
-def _say(lang: str, key: str, **args) -> str:
-    return catalogue(lang).text(f"ui.{key}", **args)
-
-
-def _usage_message(exc: Exception, lang: str) -> str:
-    """A usage error of the command-line parser in one line, in ``lang``.
-
-    The parser's exception classes are told apart by what they carry (typer vendors its
-    own copy of click, whose classes are not public).
-    """
-    kind = type(exc).__name__
-    param = getattr(exc, "param", None)
-    name = (param.opts[0] if param is not None and getattr(param, "opts", None) else getattr(param, "name", "")) or ""
-    if kind == "NoSuchOption":
-        options = sorted(getattr(exc, "possibilities", None) or [])
-        hint = _say(lang, "usage_did_you_mean", options=options) if options else ""
-        return _say(lang, "usage_no_such_option", option=exc.option_name, hint=hint)
-    if kind == "MissingParameter":
-        return _say(lang, "usage_missing", name=name.upper() if getattr(param, "param_type_name", "") == "argument" else name)
-    detail = " ".join(exc.format_message().split()) if hasattr(exc, "format_message") else str(exc)
-    if (command := re.match(r"No such command '(.+)'", detail)) is not None:
-        return _say(lang, "usage_no_such_command", command=command[1])
-    if (extra := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)", detail)) is not None:
-        return _say(lang, "usage_extra_argument", argument=extra[1])
-    if kind == "BadParameter":
-        value = re.search(r"'([^']*)' is not", detail)
-        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
-        choices = [m.value for m in annotation] if isinstance(annotation, type) and issubclass(annotation, Enum) else []
-        if value is not None:
-            return _say(lang, "usage_bad_choice", name=name, value=value[1], choices=choices)
-        return _say(lang, "usage_bad_value", name=name or (getattr(exc, "param_hint", None) or ""), detail=detail)
-    return _say(lang, "usage_other", detail=detail)
-
-
-class OneLineGroup(TyperGroup):
-    """Typer's group with usage errors as one line (``landtool: error: …``), exit 2."""
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        argv = list(sys.argv[1:] if args is None else args)
-        _ARGV.set(argv)
-        lang = _argv_lang(argv)
-        try:
-            code = super().main(argv, prog_name=prog_name or "landtool", complete_var=complete_var, standalone_mode=False, **extra)
-        except typer.Abort:
-            err.print(_say(lang, "line", text=_say(lang, "aborted")), markup=False)
-            code = 130
-        except typer.TyperException as exc:  # the parser's usage errors
-            if type(exc).__name__ == "NoArgsIsHelpError":  # `landtool` alone: the help, not an error
-                out.print(exc.format_message(), markup=False, highlight=False)
-                code = 0
-                return sys.exit(code) if standalone_mode else code
-            err.print(_say(lang, "error_line", text=_usage_message(exc, lang)), markup=False, soft_wrap=True)
-            code = 2
-        except typer.Exit as exc:
-            code = exc.exit_code
-        code = code if isinstance(code, int) else 0
-        if standalone_mode:
-            sys.exit(code)
-        return code
-
+from landtool.messages import catalogue
 
 app = typer.Typer(
     cls=OneLineGroup,
@@ -138,56 +58,6 @@ class FailOn(str, Enum):
     insufficient_data = "insufficient_data"
 
 
-# --------------------------------------------------------------------------- config, verbosity
-
-
-def _config_path(args: list[str]) -> Path | None:
-    for i, arg in enumerate(args):
-        if arg == "--config" and i + 1 < len(args):
-            return Path(args[i + 1])
-        if arg.startswith("--config="):
-            return Path(arg[9:])
-    local = Path.cwd() / CONFIG_NAME
-    return local if local.is_file() else None
-
-
-def _config_values(path: Path | None) -> dict:
-    """The settings of a config file (YAML, UTF-8 or GB18030); {} when there is none or it is unreadable
-    (the callback reports a bad file properly)."""
-    if path is None or not path.is_file():
-        return {}
-    try:
-        return load_config(path)
-    except LandtoolError:
-        return {}
-
-
-def load_config(path: Path) -> dict:
-    """Read a config file: ``key: value`` lines for :data:`CONFIG_KEYS`; paths relative to the file."""
-    import yaml
-
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="strict")
-    try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
-        raise InputError("config_not_yaml", path=str(path)) from None
-    if not isinstance(data, dict):
-        raise InputError("config_not_mapping", path=str(path))
-    data = {str(k).replace("-", "_"): v for k, v in data.items()}
-    unknown = sorted(set(data) - set(CONFIG_KEYS))
-    if unknown:
-        raise InputError("config_unknown_keys", path=str(path), keys=unknown, allowed=list(CONFIG_KEYS))
-    if "fields" in data and data["fields"] is not None:
-        data["fields"] = str((path.parent / str(data["fields"])).resolve())
-    if "as_of" in data and data["as_of"] is not None:
-        data["as_of"] = str(data["as_of"])
-    return data
-
-
 def _print_version(value: bool) -> None:
     if value:
         out.print(f"landtool {__version__}", markup=False)
@@ -198,7 +68,7 @@ def _print_version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print landtool's version and exit.", is_eager=True, callback=_print_version)] = False,
-    config: Annotated[Optional[Path], typer.Option("--config", help=f"Defaults for policy, as-of, fields, lang … (default: ./{CONFIG_NAME}).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help=f"Defaults for policy, as-of, fields, lang … (default: ./{CONFIG_NAME}).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print nothing but errors (and the JSON asked for).")] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Print each stage as it starts, with counts.")] = False,
 ) -> None:
@@ -207,101 +77,22 @@ def main_options(
     settings = {}
     if path is not None:
         if not path.is_file():
-            _fail(InputError("config_not_found", path=str(path)), _argv_lang(_ARGV.get()))
+            fail(InputError("config_not_found", path=str(path)), argv_lang(ARGV.get() or []))
         try:
             settings = load_config(path)
         except LandtoolError as exc:
-            _fail(exc, _argv_lang(_ARGV.get()))
-    _OPTIONS.set({"quiet": quiet, "verbose": verbose})
+            fail(exc, argv_lang(ARGV.get() or []))
+    OPTIONS.set({"quiet": quiet, "verbose": verbose})
     if settings:
         ctx.default_map = {name: dict(settings) for name in ("check", "compare", "validate", "fringe-candidates", "report", "map")}
         ctx.default_map["policies"] = {"show": {"lang": settings.get("lang")}} if settings.get("lang") else {}
-
-
-def _fail(exc: LandtoolError | str, lang: str) -> None:
-    text = exc.render(lang) if isinstance(exc, LandtoolError) else exc
-    err.print(_say(lang, "error_line", text=text), markup=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
-def handle_errors(func):
-    """Map library errors to exit code 2 with a one-line message in the command's language."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        lang = getattr(kwargs.get("lang"), "value", None) or _argv_lang(_ARGV.get())
-        try:
-            return func(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except LandtoolError as exc:
-            _fail(exc, lang)
-        except MemoryError:
-            _fail(_say(lang, "out_of_memory"), lang)
-        except OSError as exc:
-            _fail(_say(lang, "os_error", path=str(getattr(exc, "filename", "") or ""), reason=str(exc.strerror or exc)), lang)
-        except Exception as exc:  # a bug or an input case not foreseen: still one line
-            if os.environ.get("LANDTOOL_DEBUG"):
-                raise
-            _fail(_say(lang, "internal_error", kind=exc.__class__.__name__, detail=" ".join(str(exc).split())[:300]), lang)
-
-    return wrapper
-
-
-class Reporter:
-    """What a command prints on stderr: progress, warnings, "wrote …", in one language."""
-
-    def __init__(self, lang: str, *, quiet: bool = False, verbose: bool = False):
-        self.lang = lang
-        self.quiet = quiet
-        self.verbose = verbose
-        self._status = None
-
-    @classmethod
-    def of(cls, lang: Lang) -> Reporter:
-        """The reporter of the running command (``-q``/``-v`` of the main options)."""
-        options = _OPTIONS.get()
-        return cls(lang.value, quiet=options.get("quiet", False), verbose=options.get("verbose", False))
-
-    def __enter__(self):
-        if not self.quiet and not self.verbose and err.is_terminal:
-            self._status = err.status("landtool", spinner="dots")
-            self._status.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._status is not None:
-            self._status.__exit__(*exc)
-            self._status = None
-        return False
-
-    def progress(self, message) -> None:
-        text = message.render(self.lang)
-        if self._status is not None:
-            self._status.update(_say(self.lang, "line", text=text))
-        elif self.verbose:
-            err.print(_say(self.lang, "line", text=text), markup=False, soft_wrap=True)
-
-    def warn(self, messages) -> None:
-        if self.quiet:
-            return
-        for message in messages:
-            err.print(_say(self.lang, "warning_line", text=message.render(self.lang)), markup=False, soft_wrap=True)
-
-    def wrote(self, path) -> None:
-        if not self.quiet:
-            err.print(_say(self.lang, "line", text=_say(self.lang, "wrote", path=str(path))), markup=False, soft_wrap=True)
-
-    def note(self, key: str, **args) -> None:
-        if not self.quiet:
-            err.print(_say(self.lang, "line", text=_say(self.lang, key, **args)), markup=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- shared options
 # Defined once, used by every command that reads the same inputs.
 
 PathOpt = Optional[str]
-ParcelsArg = Annotated[Optional[str], typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer, postgresql://…). Default: the bundled sample, when no other layer is given.")]
+ParcelsArg = Annotated[str | None, typer.Argument(help="Parcels layer (any GDAL format, GeoParquet, file.gpkg::layer, postgresql://…). Default: the bundled sample, when no other layer is given.")]
 BuildingsOpt = Annotated[PathOpt, typer.Option(help="Buildings layer (幢): floors, height_m, gfa_m2, use.")]
 ZonesOpt = Annotated[PathOpt, typer.Option(help="Zones layer: development_zone, municipal_industrial_zone, control_line, …")]
 FacilityOpt = Annotated[PathOpt, typer.Option("--facility-land", help="Admin-office and living-service land (配套用地) layer.")]
@@ -313,15 +104,15 @@ SplitOpt = Annotated[PathOpt, typer.Option("--split-plan", help="Split-transfer 
 MergeOpt = Annotated[PathOpt, typer.Option("--merge-plan", help="Merge-transfer proposal: CSV or layer of group_id, parcel_id.")]
 FringeOpt = Annotated[PathOpt, typer.Option(help="Fringe-land applications: fringe_id, host_parcel_id.")]
 PolicyOpt = Annotated[str, typer.Option(help="Policy pack id (see `landtool policies`) or path to a pack .yaml.")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Date of the check, YYYY-MM-DD (default: today).")]
 VacantOpt = Annotated[PathOpt, typer.Option(help="Layer of vacant / reserve land for fringe candidates (default: parcels whose land use is 空闲地, 储备地 …).")]
 LangOpt = Annotated[Lang, typer.Option(help="Language of everything written and printed (zh or en).")]
 FieldsOpt = Annotated[PathOpt, typer.Option(help="YAML/JSON file mapping your field names (and units) to landtool's.")]
 EncodingOpt = Annotated[PathOpt, typer.Option(help="Text encoding of the inputs (default: detected, e.g. GBK shapefiles).")]
 CrsOpt = Annotated[PathOpt, typer.Option(help="CRS of layers that have none, e.g. EPSG:4549.")]
-OutOpt = Annotated[Optional[str], typer.Option("--out", help="Write the verdicts and layers: FILE.gpkg, DIR.parquet (a directory of Parquet files), or postgresql://…::schema.")]
-MapOpt = Annotated[Optional[Path], typer.Option("--map", help="Write a self-contained HTML map here.")]
-ReportOpt = Annotated[Optional[Path], typer.Option("--report", help="Write a report: .xlsx (per parcel, failures, missing data, proposals, issues) or .csv (summary).")]
+OutOpt = Annotated[str | None, typer.Option("--out", help="Write the verdicts and layers: FILE.gpkg, DIR.parquet (a directory of Parquet files), or postgresql://…::schema.")]
+MapOpt = Annotated[Path | None, typer.Option("--map", help="Write a self-contained HTML map here.")]
+ReportOpt = Annotated[Path | None, typer.Option("--report", help="Write a report: .xlsx (per parcel, failures, missing data, proposals, issues) or .csv (summary).")]
 BasemapOpt = Annotated[PathOpt, typer.Option(help="Map basemap: none (default), osm, tianditu, or an XYZ URL template.")]
 TiandituOpt = Annotated[PathOpt, typer.Option("--tianditu-key", help="Tianditu key for --basemap tianditu.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result to stdout as a JSON list.")]
@@ -333,9 +124,9 @@ class Engine(str, Enum):
 
 
 EngineOpt = Annotated[Engine, typer.Option("--engine", help="memory (default): measure in this process; dask: in spatial partitions on a dask.distributed cluster.")]
-WorkersOpt = Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes of the local dask cluster (default 2).")]
-SchedulerOpt = Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://host:8786 (instead of a local cluster).")]
-PartitionsOpt = Annotated[Optional[int], typer.Option("--partitions", min=1, help="Spatial partitions of the parcels (default: 2 per worker).")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes of the local dask cluster (default 2).")]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Address of an existing dask scheduler, e.g. tcp://host:8786 (instead of a local cluster).")]
+PartitionsOpt = Annotated[int | None, typer.Option("--partitions", min=1, help="Spatial partitions of the parcels (default: 2 per worker).")]
 FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a requirement verdict has this status.")]
 
 
@@ -386,7 +177,7 @@ def _out_kind(target) -> str | None:
 
 
 def _command_line() -> str:
-    return " ".join(shlex.quote(a) for a in ["landtool", *_ARGV.get()])
+    return " ".join(shlex.quote(a) for a in ["landtool", *(ARGV.get() or [])])
 
 
 def _print_summary(result, lang: str) -> None:
@@ -395,9 +186,9 @@ def _print_summary(result, lang: str) -> None:
 
     cat = catalogue(lang)
     pack = result.pack
-    title = _say(lang, "summary_title", pack=pack.id, document=pack.document, as_of=result.as_of.isoformat(), parcels=len(result.parcels))
+    title = say(lang, "summary_title", pack=pack.id, document=pack.document, as_of=result.as_of.isoformat(), parcels=len(result.parcels))
     table = Table(title=title, title_justify="left")
-    table.add_column(_say(lang, "rule"), no_wrap=True)
+    table.add_column(say(lang, "rule"), no_wrap=True)
     for status in STATUSES:
         table.add_column(cat.label("statuses", status), justify="right", overflow="fold")
     summary = result.summary()
@@ -408,7 +199,7 @@ def _print_summary(result, lang: str) -> None:
     if issues is not None and len(issues):
         counts = issues["problem"].value_counts()
         listed = cat.join(f"{cat.label('problems', k)} {v}" for k, v in counts.items())
-        out.print(_say(lang, "issues_summary", listed=listed), markup=False)
+        out.print(say(lang, "issues_summary", listed=listed), markup=False)
 
 
 def _write_outputs(result, rep: Reporter, *, out_path, map_path, report_path, basemap, tianditu_key, tables=None, compare=None) -> None:
@@ -544,7 +335,7 @@ def validate(
     height_raster: HeightRasterOpt = None,
     dsm: DsmOpt = None,
     dem: DemOpt = None,
-    out_path: Annotated[Optional[Path], typer.Option("--out", help="Write the issues layer (and the parcels as read) to this GeoPackage.")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write the issues layer (and the parcels as read) to this GeoPackage.")] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
@@ -574,9 +365,9 @@ def validate(
 def _print_validation(found, lang: str) -> None:
     cat = catalogue(lang)
     issues = found.issues
-    table = Table(title=_say(lang, "validate_title", features=found.counts_text(lang), issues=len(issues)), title_justify="left")
+    table = Table(title=say(lang, "validate_title", features=found.counts_text(lang), issues=len(issues)), title_justify="left")
     for key in ("problem", "layer", "count"):
-        table.add_column(_say(lang, f"col_{key}"))
+        table.add_column(say(lang, f"col_{key}"))
     if len(issues):
         counts = issues.groupby(["problem", "layer"], sort=False).size().sort_values(ascending=False)
         for (problem, layer), count in counts.items():
@@ -599,17 +390,17 @@ def compare(
     merge_plan: MergeOpt = None,
     fringe: FringeOpt = None,
     policy: Annotated[list[str], typer.Option(help="Two packs to compare (or one, with two --as-of dates).")] = ["tiantai"],  # noqa: B006
-    as_of: Annotated[Optional[list[str]], typer.Option("--as-of", help="One date for both packs, or two dates for one pack.")] = None,
+    as_of: Annotated[list[str] | None, typer.Option("--as-of", help="One date for both packs, or two dates for one pack.")] = None,
     all_changes: Annotated[bool, typer.Option("--all", help="Also list value and limit changes (default: status changes only).")] = False,
     out_path: OutOpt = None,
     map_path: MapOpt = None,
-    report_path: Annotated[Optional[Path], typer.Option("--report", help="Write the differences to an .xlsx (or .csv) report.")] = None,
+    report_path: Annotated[Path | None, typer.Option("--report", help="Write the differences to an .xlsx (or .csv) report.")] = None,
     as_json: JsonOpt = False,
     lang: LangOpt = Lang.zh,
     fields: FieldsOpt = None,
     encoding: EncodingOpt = None,
     crs: CrsOpt = None,
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 when a change of this kind is found (e.g. pass_to_fail), or 'any'.")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 when a change of this kind is found (e.g. pass_to_fail), or 'any'.")] = None,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
 ) -> None:
@@ -679,10 +470,10 @@ def fringe_candidates_command(
     if as_json:
         sys.stdout.write(records_json(layer.drop(columns=layer.geometry.name)) + "\n")
     elif not rep.quiet:
-        table = Table(title=_say(lang.value, "candidates_title", pack=result.pack.id, count=len(layer)), title_justify="left")
+        table = Table(title=say(lang.value, "candidates_title", pack=result.pack.id, count=len(layer)), title_justify="left")
         shown = [c for c in ("host_parcel_id", "candidate_ids", "area_m2", "area_mu", "cap_m2", "remaining_m2") if c in layer]
         for column in shown:
-            table.add_column(_say(lang.value, f"col_{column}"))
+            table.add_column(say(lang.value, f"col_{column}"))
         for row in layer[shown].head(200).itertuples(index=False):
             table.add_row(*(f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row))
         out.print(table)
@@ -693,8 +484,8 @@ def fringe_candidates_command(
 @handle_errors
 def map_command(
     results: Annotated[Path, typer.Argument(help="A result written by `landtool check --out` (GeoPackage or Parquet directory).")],
-    map_path: Annotated[Optional[Path], typer.Option("--out", "--map", help="HTML file to write (default: next to the GeoPackage).")] = None,
-    lang: Annotated[Optional[Lang], typer.Option(help="Language of the map (default: the run's).")] = None,
+    map_path: Annotated[Path | None, typer.Option("--out", "--map", help="HTML file to write (default: next to the GeoPackage).")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of the map (default: the run's).")] = None,
     basemap: BasemapOpt = None,
     tianditu_key: TiandituOpt = None,
 ) -> None:
@@ -716,7 +507,7 @@ def map_command(
 def report_command(
     results: Annotated[Path, typer.Argument(help="A result written by `landtool check --out` (GeoPackage or Parquet directory).")],
     report_path: Annotated[Path, typer.Option("--out", help="Report to write: .xlsx (every sheet) or .csv (the summary).")],
-    lang: Annotated[Optional[Lang], typer.Option(help="Language of the report (default: the run's).")] = None,
+    lang: Annotated[Lang | None, typer.Option(help="Language of the report (default: the run's).")] = None,
 ) -> None:
     """Write the report of an earlier run from its GeoPackage."""
     from landtool.output import read_result
@@ -737,9 +528,9 @@ def policies(ctx: typer.Context, lang: LangOpt = Lang.zh) -> None:
         return
     from landtool.policy import available_packs, load_pack
 
-    table = Table(title=_say(lang.value, "packs_title"), title_justify="left")
+    table = Table(title=say(lang.value, "packs_title"), title_justify="left")
     for column in ("pack", "document", "issued", "valid_until", "rules"):
-        table.add_column(_say(lang.value, f"col_{column}"))
+        table.add_column(say(lang.value, f"col_{column}"))
     for name in available_packs():
         pack = load_pack(name)
         table.add_row(pack.id, pack.document, pack.issued.isoformat() if pack.issued else "—",
@@ -759,17 +550,17 @@ def policies_show(
     cat = catalogue(lang.value)
     pack = load_pack(name)
     out.print(f"[bold]{pack.id}[/bold] — {pack.title.get(lang.value) or pack.title.get('zh', '')}", soft_wrap=True)
-    out.print(_say(lang.value, "pack_dates", document=pack.document, issued=pack.issued.isoformat() if pack.issued else "—",
+    out.print(say(lang.value, "pack_dates", document=pack.document, issued=pack.issued.isoformat() if pack.issued else "—",
                    valid_until=pack.valid_until.isoformat() if pack.valid_until else "—"), markup=False)
     table = Table(show_lines=True)
     for column in ("rule", "clause", "parameters", "interpretation"):
-        table.add_column(_say(lang.value, f"col_{column}"), overflow="fold")
+        table.add_column(say(lang.value, f"col_{column}"), overflow="fold")
     for rule_id in RULE_IDS:
         rule = pack.rule(rule_id)
         if rule is None:
             continue
         params = "\n".join(f"{p.name} {p.describe()}" for p in rule.params.values())
-        flags = _say(lang.value, "discretionary_flag") if rule.discretionary else ""
+        flags = say(lang.value, "discretionary_flag") if rule.discretionary else ""
         table.add_row(f"{cat.label('rules', rule_id)}{flags}\n{rule_id}", rule.clause, params, rule.interpretation_text(lang.value))
     out.print(table)
 

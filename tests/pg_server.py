@@ -2,8 +2,8 @@
 
 Every test module that needs it declares ``pytest_plugins = ["tests.pg_server"]`` and uses
 the ``postgis`` (and ``pg``) fixtures; helpers and constants are in ``tests/pg_support.py``.
-Without PostgreSQL + PostGIS the tests skip locally and fail in CI (``CI`` set; ``.ci/run``
-installs them).
+Without PostgreSQL + PostGIS the tests skip locally and fail in CI (``CI`` or
+``LANDTOOL_REQUIRE_POSTGIS`` set; ``.ci/run`` installs them and sets the latter).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from tests.pg_support import Unavailable, server
 
 
 def unavailable(reason: str):
-    if os.environ.get("CI"):
+    if os.environ.get("CI") or os.environ.get("LANDTOOL_REQUIRE_POSTGIS"):
         pytest.fail(f"CI: {reason}", pytrace=False)
     pytest.skip(reason)
 

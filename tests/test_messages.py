@@ -18,7 +18,7 @@ CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 ZH_ALLOWED_WORDS = {"landtool", "LANDTOOL_DEBUG", "GeoPackage", "GeoDataFrame", "YAML", "PARCELS", "html", "xlsx", "csv", "gpkg", "json", "lines",
                     "policy", "as", "of", "out", "map", "report", "lang", "fields", "encoding", "crs", "config", "fail", "on", "all",
                     "dsm", "dem", "height", "raster", "compare", "tianditu", "key", "basemap", "land_use", "reason", "EPSG", "LANDTOOL_DATA", "zone_type", "JSON", "gdalwarp", "GDAL", "GeoTIFF", "PostGIS", "SQL",
-                    "check", "validate", "fringe", "candidates", "policies", "DSM", "DEM", "Parquet", "parquet", "postgresql"}
+                    "check", "validate", "fringe", "candidates", "policies", "DSM", "DEM", "Parquet", "parquet", "postgresql", "dask", "distributed"}
 
 
 def _strings(node, path=""):
