@@ -22,9 +22,11 @@ import pyarrow as pa
 import pyogrio
 
 from landtool.errors import InputError
+from landtool.messages import column_codes, render_verdicts
 from landtool.output import (
     GPKG_LAYERS,
     _write,
+    arrow_column,
     atomic_path,
     parse_run_table,
     refuse_overwriting_inputs,
@@ -32,7 +34,6 @@ from landtool.output import (
     result_from,
     rules_table,
     run_table,
-    verdict_batches,
     verdict_schema,
 )
 from landtool.result import VERDICT_COLUMNS, CheckResult
@@ -76,7 +77,7 @@ def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None 
     layers = {"parcels": result.parcels, **result.layers, "issues": rendered_issues(result, lang)}
     with atomic_path(path) as tmp, _fast_sqlite():
         texts = _Texts()
-        stream = pa.RecordBatchReader.from_batches(_ROW_SCHEMA, (texts.keyed(batch) for batch in verdict_batches(result, lang, interpretation=False)))
+        stream = pa.RecordBatchReader.from_batches(_ROW_SCHEMA, _row_batches(result, lang, texts))
         pyogrio.write_arrow(stream, tmp, layer="verdict_rows", driver="GPKG", geometry_name=None, geometry_type=None, crs=None)
         for name, table in {"sentences": texts.table("sentence", "explanation"), "verdict_args": texts.table("args_id", "args"),
                             "rules": rules_table(result, lang), "run": run_table(result), **(tables or {})}.items():
@@ -98,27 +99,44 @@ _ROW_SCHEMA = pa.schema(
 
 
 class _Texts:
-    """Each distinct explanation and args text once, with a number, across the batches."""
+    """Each distinct explanation and args text once, with a number (from 1), across the batches."""
 
     def __init__(self):
         self.ids = {"explanation": {}, "args": {}}
 
-    def _key(self, column: str, values: pa.Array) -> pa.Array:
-        codes, uniques = pd.factorize(values.to_numpy(zero_copy_only=False), use_na_sentinel=True)
+    def ids_of(self, column: str, texts: np.ndarray) -> np.ndarray:
+        """The numbers of ``texts`` (new ones get the next numbers)."""
         known = self.ids[column]
-        keys = np.array([known.setdefault(u, len(known) + 1) for u in uniques] + [0], dtype=np.int64)
-        keyed = keys[np.where(codes < 0, len(uniques), codes)]
-        return pa.array(keyed, mask=keyed == 0)
-
-    def keyed(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        columns = {name: batch.column(name) for name in batch.schema.names}
-        columns["explanation"] = self._key("explanation", columns["explanation"])
-        columns["args"] = self._key("args", columns["args"])
-        return pa.record_batch(list(columns.values()), schema=_ROW_SCHEMA)
+        return np.fromiter((known.setdefault(text, len(known) + 1) for text in texts), dtype=np.int64, count=len(texts))
 
     def table(self, key: str, column: str) -> pd.DataFrame:
         known = self.ids["explanation" if column == "explanation" else "args"]
         return pd.DataFrame({key: np.fromiter(known.values(), dtype=np.int64, count=len(known)), column: pd.Series(list(known), dtype=object)})
+
+
+#: Verdict rows rendered and written at a time.
+BATCH_ROWS = 200_000
+
+
+def _row_batches(result: CheckResult, lang: str, texts: _Texts, *, rows: int = BATCH_ROWS):
+    """The rows of ``verdict_rows`` as Arrow batches: the explanation and args as numbers
+    into ``texts``, each distinct sentence rendered once (never a string per row)."""
+    table = result.table
+    for start in range(0, len(table), rows):
+        chunk = table.iloc[start : start + rows]
+        (codes, sentences), _ = render_verdicts(chunk, lang, None, as_codes=True)
+        sentence_ids = texts.ids_of("explanation", sentences)[codes]
+        arg_codes, arg_texts = column_codes(chunk["args"]) if "args" in chunk else (np.full(len(chunk), -1), np.array([], dtype=object))
+        arg_ids = np.append(texts.ids_of("args", arg_texts), 0)[np.where(arg_codes < 0, len(arg_texts), arg_codes)]
+        columns = []
+        for field in _ROW_SCHEMA:
+            if field.name == "sentence":
+                columns.append(pa.array(sentence_ids, type=pa.int64()))
+            elif field.name == "args_id":
+                columns.append(pa.array(arg_ids, type=pa.int64(), mask=arg_ids == 0))
+            else:
+                columns.append(arrow_column(chunk[field.name], field.type))
+        yield pa.record_batch(columns, schema=_ROW_SCHEMA)
 
 
 def _add_verdicts_view(path: Path) -> None:

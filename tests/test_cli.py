@@ -183,6 +183,22 @@ def test_json_lines_streams_one_object_per_line(parcels_file):
     assert {json.loads(line)["rule"] for line in lines} >= {"indicator.far_max", "supply.industrial_share"}
 
 
+def test_json_is_the_verdict_table_as_written(parcels_file):
+    """The JSON is the same table as the Python API gives (slashes plain, NaN as null), and the
+    JSON list and the JSON Lines hold the same objects."""
+    import landtool
+
+    listed = json.loads(runner.invoke(app, ["check", parcels_file, "--json", "--as-of", "2023-06-30"]).stdout)
+    lines = [json.loads(line) for line in runner.invoke(app, ["check", parcels_file, "--json-lines", "--as-of", "2023-06-30"]).stdout.splitlines()]
+    assert listed == lines
+    expected = landtool.check(parcels_file, as_of="2023-06-30").verdicts
+    expected = expected.astype(object).where(expected.notna(), None).to_dict("records")
+    assert listed == expected
+    far = next(r for r in listed if r["rule"] == "indicator.far_max" and r["subject_id"] == "A")
+    assert far["value"] == 1.2 and far["headroom"] == -1000.0
+    assert any("/" in (r["explanation"] or "") + (r["interpretation"] or "") for r in listed)  # e.g. 万元/亩
+
+
 def test_summary_uses_rule_names_in_the_language(parcels_file):
     zh = runner.invoke(app, ["check", parcels_file, "--as-of", "2023-06-30"])
     assert "容积率上限" in zh.stdout and "indicator.far_max" not in zh.stdout and "不通过" in zh.stdout

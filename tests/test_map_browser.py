@@ -7,6 +7,7 @@ network fails here. Screen sizes of the bureaus' PCs: 1024×768 and 1366×768.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -21,7 +22,9 @@ from landtool.compare import compare_results, with_sentences
 from landtool.labels import STATUS_COLORS
 from landtool.map import write_map
 
-DOCS = Path(__file__).parents[1] / "docs"
+#: Where the screenshots go: maps/ (not committed: to look at), or the README's docs/ when
+#: LANDTOOL_UPDATE_DOCS is set — a test run never changes tracked files by itself.
+DOCS = Path(__file__).parents[1] / ("docs" if os.environ.get("LANDTOOL_UPDATE_DOCS") else "maps")
 RANK = {"fail": 0, "insufficient_data": 1, "pass": 2, "not_applicable": 3}
 
 

@@ -56,6 +56,8 @@ __all__ = [
 
 #: Languages with a catalogue, the default first.
 LANGS = ("zh", "en")
+#: libyaml's loader where PyYAML has it (the catalogues load ten times faster), else PyYAML's own.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FORMATTER = Formatter()
 
@@ -201,7 +203,7 @@ def catalogue(lang: str) -> Catalogue:
     data: dict = {}
     for item in sorted(root.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
-            _merge(data, yaml.safe_load(item.read_text(encoding="utf-8")) or {}, f"{lang}/{item.name}")
+            _merge(data, yaml.load(item.read_text(encoding="utf-8"), Loader=_LOADER) or {}, f"{lang}/{item.name}")
     return Catalogue(lang, data)
 
 
@@ -240,7 +242,8 @@ def render_column(
     *,
     key_of=None,
     suffix=None,
-) -> np.ndarray:
+    as_codes: bool = False,
+):
     """Render one sentence per row of a table, from codes and values.
 
     ``keys`` holds, per row, the catalogue key under ``group`` (e.g. an issue's
@@ -250,12 +253,18 @@ def render_column(
     field by field: each distinct value of a field is formatted once and the pieces are
     joined with array operations, so a million rows cost little more than their
     distinct numbers.
+
+    With ``as_codes``, ``(codes, sentences)`` instead: each row's sentence is
+    ``sentences[codes[row]]`` (the distinct sentences, made once — what a writer that
+    stores each sentence once needs, without a million strings in between).
     """
     cat = catalogue(lang)
     n = len(keys)
     out = np.empty(n, dtype=object)
+    row_codes = np.zeros(n, dtype=np.int64)
+    made: list[np.ndarray] = []
     if n == 0:
-        return out
+        return (row_codes, out) if as_codes else out
     arg_codes, arg_uniques = column_codes(args) if args is not None else (np.full(n, -1), np.array([], dtype=object))
     parsed = [*_parse_args(np.asarray(arg_uniques, dtype=object)), {}]  # the last: rows without args
     arg_codes = np.where(arg_codes < 0, len(parsed) - 1, arg_codes)
@@ -299,7 +308,13 @@ def render_column(
         sentences = np.full(len(firsts), "", dtype=object)
         for field_codes, texts in fields:
             sentences = sentences + texts[field_codes[firsts]]
-        out[rows] = sentences[combo]
+        if as_codes:
+            row_codes[rows] = combo + sum(len(s) for s in made)
+            made.append(sentences)
+        else:
+            out[rows] = sentences[combo]
+    if as_codes:
+        return row_codes, (np.concatenate(made) if made else np.array([], dtype=object))
     return out
 
 
@@ -353,11 +368,12 @@ def _discretion(cat: Catalogue, values: Mapping[str, Any]) -> str:
     return cat.get("notes.discretion", "") if values.get("discretionary") else ""
 
 
-def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] | None = None, *, as_codes: bool = False) -> tuple:
     """(explanation, interpretation) per verdict row, in ``lang``.
 
     ``packs`` maps a pack id to its :class:`landtool.policy.Pack`, whose rules hold
-    the interpretations (they are per rule, not per row).
+    the interpretations (they are per rule, not per row). With ``as_codes`` the
+    explanation is ``(codes, distinct sentences)`` (see :func:`render_column`).
     """
     cat = catalogue(lang)
     pair_codes, pairs = _pairs(verdicts["rule"], verdicts["reason"])
@@ -365,7 +381,8 @@ def render_verdicts(verdicts: pd.DataFrame, lang: str, packs: Mapping[str, Any] 
     keys = pd.Categorical.from_codes(key_of_pair[pair_codes], categories=pd.Index(distinct, dtype=object), validate=False)
     columns = {c: verdicts[c] for c in ("value", "limit", "unit", "headroom", "status", "subject_id", "parcel_id") if c in verdicts}
     explanation = render_column(
-        lang, "reasons", pd.Series(keys, index=verdicts.index), columns, verdicts["args"] if "args" in verdicts else None, key_of=lambda k: k, suffix=_discretion
+        lang, "reasons", pd.Series(keys, index=verdicts.index), columns, verdicts["args"] if "args" in verdicts else None, key_of=lambda k: k, suffix=_discretion,
+        as_codes=as_codes,
     )
     interpretation = np.full(len(verdicts), None, dtype=object)
     if packs:
