@@ -320,6 +320,7 @@ def read_layer(
     notes = gdf.attrs.get("warnings", [])
     out = canonicalize(gdf, kind, label=label, fields=fields)
     out.attrs["warnings"] = notes
+    out.attrs["source"] = label  # what later messages about this layer call it
     return out
 
 

@@ -194,8 +194,13 @@ def polygonal_part(geom):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def _named(gdf: pd.DataFrame, label: str) -> str:
+    """The file and layer a read layer came from (``read_layer`` notes it), else ``label``."""
+    return gdf.attrs.get("source") or label
+
+
 def _to_crs(gdf: gpd.GeoDataFrame, crs: CRS, label: str) -> gpd.GeoDataFrame:
-    return to_crs_checked(gdf, crs, label)
+    return to_crs_checked(gdf, crs, _named(gdf, label))
 
 
 def _record_implausible(prep: Prepared, frame: pd.DataFrame, layer: str) -> pd.DataFrame:
@@ -208,6 +213,7 @@ def _record_implausible(prep: Prepared, frame: pd.DataFrame, layer: str) -> pd.D
 
 
 def _check_ids(gdf: pd.DataFrame, column: str, label: str) -> None:
+    label = _named(gdf, label)
     ids = gdf[column]
     missing = ids.isna()
     if missing.any():

@@ -136,6 +136,16 @@ def test_duplicate_parcel_ids_are_listed():
     assert err.value.code == "ids_duplicate" and "A" in str(err.value)
 
 
+def test_duplicate_building_ids_name_the_file(tmp_path):
+    buildings = tmp_path / "房屋.gpkg"
+    frame([{"building_id": "b1", "geometry": square(100)}, {"building_id": "b1", "geometry": square(100, x=50)}]).to_file(buildings, layer="房屋")
+    parcels = frame([{"parcel_id": "A", "geometry": square(10_000)}])
+    with pytest.raises(InputError) as err:
+        landtool.check(parcels, buildings=str(buildings), as_of="2023-01-01")
+    assert err.value.code == "ids_duplicate"
+    assert str(err.value).startswith(f"{buildings}::房屋: ") and "b1" in str(err.value)
+
+
 @pytest.mark.parametrize(("text", "value"), [("是", True), ("否", False), ("Y", True), ("n", False), ("1", True), ("0", False), ("TRUE", True), ("false", False), ("", None), ("也许", None)])
 def test_parse_bool(text, value):
     assert parse_bool(text) is value
