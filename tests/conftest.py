@@ -1,4 +1,4 @@
-"""Shared helpers: small parcel frames built in code, in EPSG:4549 (CGCS2000 GK CM 120°E)."""
+"""Shared helpers: small parcel frames built in code, in EPSG:4549 (CGCS2000 GK CM 120°E), near 120.03°E 29.13°N."""
 
 from __future__ import annotations
 
