@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import inspect
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -166,6 +167,20 @@ def add_height_limits(frame: gpd.GeoDataFrame, buildings, height_limit_raster) -
     return [limits.issues], list(limits.warnings)
 
 
+class _Stages:
+    """Wall-clock seconds per stage of a check, for the ``run`` record."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> dict[str, float]:
+        now = time.perf_counter()
+        self.times[stage] = round(now - self._last, 3)
+        self._last = now
+        return self.times
+
+
 def measure_in_memory(parcels, *, buildings, zones, facility_land, height, height_limit_raster, label) -> Measured:
     """Measure every parcel in this process (the ``memory`` engine)."""
     prep = prepare(parcels, buildings=buildings, zones=zones, facility_land=facility_land, height=height, label=label)
@@ -281,6 +296,7 @@ def check(
     if isinstance(fields, (str, Path)):
         reader.inputs.append({**describe_source("fields", fields), "features": None, "crs": None})
     say(Message("reading", {}, "progress"))
+    clock = _Stages()
     parcel_frame = reader.layer(parcels, "parcels")
     for role in ("height_raster", "dsm", "dem", "height_limit_raster"):
         reader.raster(role, locals()[role])
@@ -292,16 +308,17 @@ def check(
         measure = partial(measure_distributed, workers=workers, scheduler=scheduler, partitions=partitions)
     elif engine != "memory":
         raise InputError("bad_engine", value=str(engine), allowed=["memory", "dask"])
+    layer_frames = {role: reader.layer(source, role) for role, source in (("buildings", buildings), ("zones", zones), ("facility_land", facility_land))}
+    clock.lap("read_s")
     measured = measure(
         parcel_frame,
-        buildings=reader.layer(buildings, "buildings"),
-        zones=reader.layer(zones, "zones"),
-        facility_land=reader.layer(facility_land, "facility_land"),
+        **layer_frames,
         height=height,
         height_limit_raster=height_limit_raster,
         label=source_label(parcels) if not isinstance(parcels, gpd.GeoDataFrame) else "parcels",
     )
-    del parcel_frame
+    del parcel_frame, layer_frames
+    clock.lap("measure_s")
     frame = measured.parcels
     frame["in_survey_scope"] = in_survey_scope(frame, pack.rule("efficiency.survey_scope"))
     layers = dict(measured.layers)
@@ -322,6 +339,7 @@ def check(
             years = sorted(pd.to_datetime(frame["supply_date"]).dropna().dt.year.astype(str).unique()) or [None]
             parts.append(not_in_policy(rule_id, pack.id, subject="supply_year", subject_id=years, parcel_id=[None] * len(years)))
 
+    clock.lap("rules_s")
     issues = list(measured.issues)
     split = reader.layer(split_plan, "split_plan")
     if split is not None:
@@ -346,6 +364,7 @@ def check(
         vacant_frame = _to(reader.layer(vacant, "parcels", role="vacant"), measured.crs, "vacant") if vacant is not None else None
         layers["fringe_candidates"] = find_fringe_candidates(frame, pack, vacant=vacant_frame)
     reader.fields.check_used()
+    clock.lap("proposals_s")
 
     verdicts = concat_tables(parts)
     layers["issues"] = _in_order(pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True))
@@ -368,6 +387,7 @@ def check(
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "sample": sample,
         "engine": engine,
+        "stage_timings": json.dumps(clock.lap("layers_s")),
         **({"engine_timings": json.dumps(measured.timings)} if measured.timings else {}),
         "inputs": reader.inputs,
     }

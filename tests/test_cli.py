@@ -56,6 +56,9 @@ def test_gpkg_output(parcels_file, tmp_path):
     verdicts = pyogrio.read_dataframe(out, layer="verdicts")
     assert len(verdicts) == 2 * 17 + 1  # two parcels × the 17 parcel rules, and one supply-year row
     assert not list(out.parent.glob(".result*"))  # no temporary file left behind
+    run = pyogrio.read_dataframe(out, layer="run", read_geometry=False).set_index("key")["value"]
+    stages = json.loads(run["stage_timings"])
+    assert list(stages) == ["read_s", "measure_s", "rules_s", "proposals_s", "layers_s"] and min(stages.values()) >= 0
 
 
 def test_expired_pack_warns_and_completes(parcels_file):
