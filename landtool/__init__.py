@@ -7,9 +7,9 @@
 
 __version__ = "0.1.0"
 
-from landtool.check import check  # noqa: E402
-from landtool.errors import InputError, LandtoolError  # noqa: E402
-from landtool.policy import available_packs, load_pack  # noqa: E402
-from landtool.result import CheckResult  # noqa: E402
+from landtool.check import check
+from landtool.errors import InputError, LandtoolError
+from landtool.policy import available_packs, load_pack
+from landtool.result import CheckResult
 
 __all__ = ["CheckResult", "InputError", "LandtoolError", "__version__", "available_packs", "check", "load_pack"]

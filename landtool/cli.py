@@ -389,7 +389,7 @@ def compare(
     split_plan: SplitOpt = None,
     merge_plan: MergeOpt = None,
     fringe: FringeOpt = None,
-    policy: Annotated[list[str], typer.Option(help="Two packs to compare (or one, with two --as-of dates).")] = ["tiantai"],  # noqa: B006
+    policy: Annotated[list[str], typer.Option(help="Two packs to compare (or one, with two --as-of dates).")] = ["tiantai"],
     as_of: Annotated[list[str] | None, typer.Option("--as-of", help="One date for both packs, or two dates for one pack.")] = None,
     all_changes: Annotated[bool, typer.Option("--all", help="Also list value and limit changes (default: status changes only).")] = False,
     out_path: OutOpt = None,

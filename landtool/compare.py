@@ -136,7 +136,7 @@ def print_compare(differences: pd.DataFrame, a: CheckResult, b: CheckResult, *, 
     from rich.table import Table
 
     cat = catalogue(lang)
-    ui = lambda key, **args: cat.text(f"ui.{key}", **args)  # noqa: E731
+    ui = lambda key, **args: cat.text(f"ui.{key}", **args)
     counts = counts_by_kind(differences)
     title = ui("compare_title", a=differences.attrs.get("a"), b=differences.attrs.get("b"), verdicts=len(differences))
     table = Table(title=title, title_justify="left")
@@ -151,9 +151,11 @@ def print_compare(differences: pd.DataFrame, a: CheckResult, b: CheckResult, *, 
     detail = Table(title_justify="left", show_lines=False)
     for key in ("subject_id", "rule", "kind", "side_a", "side_b"):
         detail.add_column(ui(f"col_{key}", a=differences.attrs.get("a"), b=differences.attrs.get("b")), overflow="fold")
+    def side(row, s: str) -> str:
+        return f"{cat.label('statuses', getattr(row, f'status_{s}'))}: {getattr(row, f'explanation_{s}')}"
+
     for row in shown.itertuples():
-        side = lambda s: f"{cat.label('statuses', getattr(row, f'status_{s}'))}: {getattr(row, f'explanation_{s}')}"  # noqa: E731
-        detail.add_row(str(row.subject_id), cat.label("rules", row.rule), cat.term("change_kind", row.kind), side("a"), side("b"))
+        detail.add_row(str(row.subject_id), cat.label("rules", row.rule), cat.term("change_kind", row.kind), side(row, "a"), side(row, "b"))
     console.print(detail)
     if len(differences) > limit:
         console.print(ui("more_rows", count=len(differences) - limit), markup=False)

@@ -45,10 +45,10 @@ from landtool.values import read_text
 
 __all__ = [
     "OPERATORS",
+    "RULE_IDS",
     "Pack",
     "Param",
     "Rule",
-    "RULE_IDS",
     "available_packs",
     "compare",
     "load_pack",
@@ -264,7 +264,7 @@ def load_pack(name_or_path: str | Path) -> Pack:
     else:
         raise InputError("pack_unknown", name=str(name_or_path), packs=available_packs())
     try:
-        data = yaml.load(text, Loader=_PackLoader)  # noqa: S506 (a SafeLoader)
+        data = yaml.load(text, Loader=_PackLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError("pack_not_yaml", path=label, line=mark.line + 1 if mark else 1, detail=str(getattr(exc, "problem", "") or "")) from None

@@ -169,7 +169,7 @@ def connect(server: str, label: str):
     """A psycopg connection (not autocommit) to the server, or InputError ``db_cannot_connect``."""
     try:
         import psycopg
-        import sqlalchemy  # noqa: F401  (parses the URLs)
+        import sqlalchemy
     except ImportError:
         raise InputError("db_driver_missing", layer=label, command="pip install 'landtool[postgis]'") from None
     conninfo = _conninfo(server, label)

@@ -25,7 +25,7 @@ from landtool.units import AREA_DECIMALS, M2_PER_MU, ratio
 from landtool.values import implausible_values
 from landtool.verdicts import per_row
 
-__all__ = ["ISSUE_COLUMNS", "Prepared", "ZONE_TYPES", "add_owner_sums", "is_industrial", "prepare", "stray_features"]
+__all__ = ["ISSUE_COLUMNS", "ZONE_TYPES", "Prepared", "add_owner_sums", "is_industrial", "prepare", "stray_features"]
 
 #: Zone types of SCHEMA.md.
 ZONE_TYPES = (

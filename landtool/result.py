@@ -8,7 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["CheckResult", "STATUSES", "STATUS_ORDER", "TABLE_COLUMNS", "VERDICT_COLUMNS", "family_of", "worst_status"]
+__all__ = ["STATUSES", "STATUS_ORDER", "TABLE_COLUMNS", "VERDICT_COLUMNS", "CheckResult", "family_of", "worst_status"]
 
 #: Verdict statuses (SCHEMA.md output contract).
 STATUSES = ("pass", "fail", "not_applicable", "insufficient_data")

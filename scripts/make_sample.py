@@ -558,10 +558,10 @@ class Sample:
             for r in range(3):
                 self.named(f"G{c}{r}", f"MERGE_G{c}{r}")
 
-        out_rect = lambda lo, hi, md=35: lambda p: p.outside_clean and p.rect and lo <= p.mu <= hi and p.min_dim >= md  # noqa: E731
-        out_exact = lambda lo, hi, md=35: lambda p: out_rect(lo, hi, md)(p) and p.int_area  # noqa: E731
-        out_any = lambda lo, hi: lambda p: p.outside_clean and lo <= p.mu <= hi  # noqa: E731
-        in_rect = lambda lo, hi: lambda p: p.in_z01 and not p.reloc and p.rect and lo <= p.mu <= hi and p.min_dim >= 60  # noqa: E731
+        out_rect = lambda lo, hi, md=35: lambda p: p.outside_clean and p.rect and lo <= p.mu <= hi and p.min_dim >= md
+        out_exact = lambda lo, hi, md=35: lambda p: out_rect(lo, hi, md)(p) and p.int_area
+        out_any = lambda lo, hi: lambda p: p.outside_clean and lo <= p.mu <= hi
+        in_rect = lambda lo, hi: lambda p: p.in_z01 and not p.reloc and p.rect and lo <= p.mu <= hi and p.min_dim >= 60
         # exact-at-limit parcels first (they need an even integer area)
         for role in ("FAR_OUT_EXACT", "FAR_PLAN_EXACT", "FAC_OUT_7"):
             self.pick(role, out_exact(6, 40))
@@ -1115,7 +1115,7 @@ class Designed:
             a(role).update(plan_far_max=far, plan_height_max_m=h, plan_density_max=dens)
 
         # ---- FAR outside the parks (tiantai: 1.1 without planning conditions)
-        A = lambda role: P[R[role]].geom.area  # noqa: E731
+        A = lambda role: P[R[role]].geom.area
         for role in ("FAR_OUT_LOW", "FAR_OUT_EXACT", "FAR_OUT_HIGH", "FAR_OUT_BLD_HIGH"):
             clear_plan(role)
             a(role)["contract_far"] = None
@@ -1442,7 +1442,7 @@ class Designed:
         by_parcel = {}
         for b in self.buildings:
             by_parcel.setdefault(b.parcel, []).append(b)
-        gfa = lambda b: b.gfa_attr if b.gfa_attr is not None else b.geom.area * b.floors  # noqa: E731
+        gfa = lambda b: b.gfa_attr if b.gfa_attr is not None else b.geom.area * b.floors
         for i in self.random_gfa:  # 总建筑面积 given (close to, not equal to, the buildings' sum)
             if by_parcel.get(i):
                 self.parcels[i].a["gfa_m2"] = round(sum(map(gfa, by_parcel[i])) * rng.uniform(0.95, 1.1), 2)
@@ -1602,7 +1602,7 @@ class Designed:
 class Proposals:
     def proposals(self):
         P = self.parcels
-        pid = lambda i: P[i].a["parcel_id"]  # noqa: E731
+        pid = lambda i: P[i].a["parcel_id"]
         # ---- split plans
         grades = {"S1": ["A", "B", "A"], "S2": ["A", "B", "B", "A"], "S9": ["B", "B", "A", "B"], "S10": ["B", "C"]}
         for role in ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10"]:
@@ -1823,7 +1823,7 @@ class Report:
         for i, p in enumerate(P):
             area = p.geom.area
             blds = [b for b in self.buildings if b.parcel == i and b.tag != "crossing"]
-            bgfa = lambda b: b.gfa_attr if b.gfa_attr is not None else b.geom.area * b.floors  # noqa: E731
+            bgfa = lambda b: b.gfa_attr if b.gfa_attr is not None else b.geom.area * b.floors
             gfa = rows[i].get("gfa_m2") if rows[i].get("gfa_m2") is not None else sum(map(bgfa, blds))
             fp = sum(b.geom.intersection(p.geom).area for b in blds)
             fac = round(sum(f["geom"].intersection(p.geom).area for f in self.facility if f["parcel"] == i), 2)
@@ -1839,8 +1839,8 @@ class Report:
         P = self.parcels
         R = self.roles
         m = self.m
-        pid = lambda role: P[R[role]].a["parcel_id"]  # noqa: E731
-        r6 = lambda x: None if x is None else round(x, 6)  # noqa: E731
+        pid = lambda role: P[R[role]].a["parcel_id"]
+        r6 = lambda x: None if x is None else round(x, 6)
 
         def par(case, role, rule, status, value, limit, note=""):
             self.expect(case, "parcel", pid(role), pid(role), rule, status, value, limit, note)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import landtool.check  # noqa: F401  (imports every rule module, which declare their reasons)
+import landtool.check
 from landtool.messages import LANGS, catalogue, fmt_number
 from landtool.policy import RULE_IDS
 from landtool.verdicts import REASONS, SHARED_REASONS

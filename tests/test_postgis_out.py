@@ -261,7 +261,7 @@ def test_writers_of_one_schema_wait_for_each_other(postgis, pg, three, two):
     def write(result, target):
         try:
             write_postgis(result, target)
-        except Exception as exc:  # noqa: BLE001  (reported below)
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=pair) for pair in zip((three, two), targets, strict=True)]
