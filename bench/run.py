@@ -5,7 +5,8 @@
 For each size: the data set is generated (or taken from the cache, ``bench/synth.py``),
 then every contender runs in its own child process, timed by wall clock and with its own
 peak resident memory (``os.wait4`` reports the child's, not the largest of all children
-so far):
+so far; the summed memory of the child's process tree, sampled, when larger: the dask
+engine's workers):
 
 - landtool ``check`` writing a GeoPackage, ``check --json`` (stdout to a file), and
   ``check`` with a merge plan of 5 groups of 2 neighbouring parcels;
@@ -29,6 +30,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +79,40 @@ class Run:
         return json.loads(self.last_line)
 
 
+class TreeMemory:
+    """The largest summed resident memory (bytes) of a process and all its descendants, sampled
+    every 0.2 s in a thread: the dask engine's workers are processes of their own, whose memory
+    ``ru_maxrss`` (the largest single process) does not add up."""
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, args=(pid, interval), daemon=True)
+        self._thread.start()
+
+    def _sample(self, pid: int, interval: float) -> None:
+        try:
+            root = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._done.is_set():
+            total = 0
+            try:
+                for process in [root, *root.children(recursive=True)]:
+                    try:
+                        total += process.memory_info().rss
+                    except psutil.NoSuchProcess:
+                        pass
+            except psutil.NoSuchProcess:
+                return
+            self.peak = max(self.peak, total)
+            self._done.wait(interval)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def measure(argv: list[str], name: str, work: Path) -> Run:
     """Run ``argv`` from the repository root, its stdout and stderr in ``work/name.{out,err}``."""
     out, err = work / f"{name}.out", work / f"{name}.err"
@@ -84,10 +120,13 @@ def measure(argv: list[str], name: str, work: Path) -> Run:
     start = time.perf_counter()
     with out.open("wb") as stdout, err.open("wb") as stderr:
         proc = subprocess.Popen(argv, cwd=ROOT, stdout=stdout, stderr=stderr)
+        tree = TreeMemory(proc.pid)
         _, status, usage = os.wait4(proc.pid, 0)
+        tree.stop()
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, so Popen need not
-    run = Run(seconds, usage.ru_maxrss * 1024 / 2**30, proc.returncode, _tail(out, 1), load)  # ru_maxrss: KiB
+    peak = max(usage.ru_maxrss * 1024, tree.peak) / 2**30  # ru_maxrss: KiB
+    run = Run(seconds, peak, proc.returncode, _tail(out, 1), load)
     if run.ok:
         print(f"  {name}: {run.seconds:.1f} s, {run.peak_gib:.2f} GiB", file=sys.stderr, flush=True)
     else:
@@ -339,7 +378,8 @@ def report(results: dict[int, dict[str, Run | None]], agreement: dict[int, list[
         "",
         f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · {machine()} · `python -m bench.run {shlex.join(sys.argv[1:])}`",
         "",
-        "Wall time of each child process (imports, reading and writing included) and its peak resident memory; "
+        "Wall time of each child process (imports, reading and writing included) and its peak resident memory "
+        "(its own, or the sum over its process tree sampled every 0.2 s when larger: the dask workers); "
         "PostGIS: the times the script measured inside one session (server start/stop and result export excluded); "
         "heights: the extraction alone. Synthetic data: `bench/synth.py`.",
         "",
