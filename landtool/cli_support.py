@@ -70,7 +70,18 @@ def usage_message(exc: Exception, lang: str) -> str:
         return say(lang, "usage_no_such_command", command=command[1])
     if (extra := re.match(r"Got unexpected extra arguments?(?:\(s\))? \((.+)\)", detail)) is not None:
         return say(lang, "usage_extra_argument", argument=extra[1])
+    if (option := re.match(r"Option '(.+?)' requires (?:an argument|\d+ arguments)", detail)) is not None:
+        return say(lang, "usage_needs_value", option=option[1])
+    if (option := re.match(r"Option '(.+?)' does not take a value", detail)) is not None:
+        return say(lang, "usage_takes_no_value", option=option[1])
     if kind == "BadParameter":
+        # the parser's own wording (click's or pydantic-style), told apart by its words
+        if re.search(r"valid integer", detail):
+            return say(lang, "usage_not_integer", name=name)
+        if re.search(r"valid (?:number|float)", detail):
+            return say(lang, "usage_not_number", name=name)
+        if (bound := re.search(r"(greater|less) than or equal to (\S+?)\.?$", detail)) is not None:
+            return say(lang, "usage_at_least" if bound[1] == "greater" else "usage_at_most", name=name, bound=bound[2])
         value = re.search(r"'([^']*)' is not", detail)
         annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
         choices = [m.value for m in annotation] if isinstance(annotation, type) and issubclass(annotation, Enum) else []

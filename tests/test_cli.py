@@ -88,6 +88,12 @@ def test_expired_pack_warns_and_completes(parcels_file):
         (["check", "{parcels}", "--nonsense"], "没有选项 --nonsense"),
         (["check", "{parcels}", "--lang", "fr"], "--lang"),
         (["check", "{parcels}", "--json", "yes"], "yes"),
+        (["check", "{parcels}", "--json=yes"], "landtool：错误：--json 是开关，不接受值"),
+        (["check", "{parcels}", "--json=yes", "--lang", "en"], "landtool: error: option --json is a flag and takes no value"),
+        (["check", "{parcels}", "--out"], "landtool：错误：--out 需要一个值"),
+        (["check", "{parcels}", "--workers", "abc"], "landtool：错误：--workers 的值无效：应为整数"),
+        (["check", "{parcels}", "--workers", "abc", "--lang", "en"], "invalid value for --workers: a whole number is expected"),
+        (["check", "{parcels}", "--partitions", "0"], "landtool：错误：--partitions 的值无效：应不小于 1"),
         (["nonsense"], "nonsense"),
     ],
 )

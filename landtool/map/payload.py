@@ -166,12 +166,15 @@ def _family_key(fam: str) -> tuple[int, str]:
     return (order.index(fam) if fam in order else len(order), fam)
 
 
-def _rule_rank(rules: pd.Series) -> np.ndarray:
-    """Each row's rule's position in catalogue order (unknown rules after, by name)."""
-    names = pd.unique(rules.astype(str))
-    ranked = sorted(names, key=lambda r: (RULE_IDS.index(r) if r in RULE_IDS else len(RULE_IDS), r))
-    rank = {r: k for k, r in enumerate(ranked)}
-    return rules.astype(str).map(rank).to_numpy(np.int64)
+def _rule_rank(rules: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's rule's position in catalogue order (unknown rules after, by name), and each
+    row's rule id (factorized: one string conversion per distinct rule, not per row)."""
+    codes, uniques = pd.factorize(rules, use_na_sentinel=False)
+    names = np.array([str(u) for u in uniques], dtype=object)
+    ranked = sorted(range(len(names)), key=lambda k: (RULE_IDS.index(names[k]) if names[k] in RULE_IDS else len(RULE_IDS), names[k]))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[ranked] = np.arange(len(names))
+    return rank[codes], names[codes]
 
 
 def _groups(rule_rank: np.ndarray, subject: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -353,8 +356,8 @@ def verdict_payload(table: pd.DataFrame, index: dict[str, int], pairs: Pairs) ->
     else:  # an older result without reason codes: its sentences as they were written
         x = pairs.codes(pd.Series([TEXT_RULE] * len(v)), v["explanation"] if "explanation" in v.columns else pd.Series([""] * len(v)))
     args = _Args(v["args"]) if "args" in v.columns else None
-    order, spans = _groups(_rule_rank(v["rule"]), subject, p)
-    rules = v["rule"].astype(str).to_numpy(dtype=object)
+    rule_rank, rules = _rule_rank(v["rule"])
+    order, spans = _groups(rule_rank, subject, p)
     entries, parcel_rules, units = [], [], set()
     for a, b in spans:
         rows = order[a:b]
@@ -439,8 +442,8 @@ def compare_payload(differences: pd.DataFrame, index: dict[str, int], pairs: Pai
         # a rule one side does not give is "not in this policy" there (landtool.compare.with_sentences)
         reason = d[f"reason_{side}"].fillna("not_in_policy") if f"reason_{side}" in d.columns else pd.Series(["not_in_policy"] * len(d))
         sides[side] = (pairs.codes(d["rule"], reason), _Args(d[f"args_{side}"]) if f"args_{side}" in d.columns else None)
-    order, spans = _groups(_rule_rank(d["rule"]), subject, p)
-    rules = d["rule"].astype(str).to_numpy(dtype=object)
+    rule_rank, rules = _rule_rank(d["rule"])
+    order, spans = _groups(rule_rank, subject, p)
     for a, b in spans:
         rows = order[a:b]
         g = d.iloc[rows]
