@@ -49,6 +49,9 @@ COVERAGE_CODES = ("raster_covers_part", "raster_covers_none")
 #: Partitions per worker by default: enough to balance the load, few enough to keep the
 #: halos (measured twice) a small share.
 PARTITIONS_PER_WORKER = 2
+#: Parcels per partition at most by default, so that a worker's memory does not grow with the
+#: whole run (at 10^6 parcels on 2 workers: 20 partitions, not 4).
+PARCELS_PER_PARTITION = 50_000
 
 
 @contextlib.contextmanager
@@ -71,6 +74,12 @@ def cluster(workers: int | None, scheduler: str | None) -> Iterator:
         yield client
 
 
+def default_partitions(parcels: int, workers: int) -> int:
+    """How many partitions by default: :data:`PARTITIONS_PER_WORKER` per worker, more when a
+    partition would exceed :data:`PARCELS_PER_PARTITION` parcels."""
+    return max(PARTITIONS_PER_WORKER * max(1, workers), -(-parcels // PARCELS_PER_PARTITION))
+
+
 def spatial_partitions(geometry: gpd.GeoSeries, count: int) -> np.ndarray:
     """Partition number (0 … count − 1) of each geometry: consecutive stretches of the
     Hilbert curve through their extent (dask-geopandas' Hilbert distance), so each
@@ -81,8 +90,11 @@ def spatial_partitions(geometry: gpd.GeoSeries, count: int) -> np.ndarray:
     parts = np.zeros(len(geometry), dtype=np.int64)
     if present.sum() == 0:
         return parts
+    import dask
+
     frame = dask_geopandas.from_geopandas(gpd.GeoDataFrame(geometry=geometry[present].reset_index(drop=True)), npartitions=1)
-    distance = frame.hilbert_distance().compute().to_numpy()
+    with dask.config.set(scheduler="sync"):  # computed here: the geometry is not shipped to the cluster
+        distance = frame.hilbert_distance().compute().to_numpy()
     order = np.argsort(distance, kind="stable")
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
@@ -114,17 +126,22 @@ def measure_distributed(
     zones = _working(zones, crs, "zones", None)
     started = time.perf_counter()
     with cluster(workers, scheduler) as client:
-        count = partitions or PARTITIONS_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})) or (workers or 2))
+        count = partitions or default_partitions(len(parcels), len(client.scheduler_info().get("workers", {})) or (workers or 2))
         plans = _plans(parcels, buildings, facility_land, count)
         zones_future = client.scatter(zones, broadcast=True) if zones is not None else None
+
+        def scattered(frame):
+            """The partition's data sent to a worker ahead of its task (not inside the task graph)."""
+            return None if frame is None else client.scatter(frame, hash=False)
+
         futures = [
             client.submit(
                 _measure_part,
-                parcels.iloc[plan["frame"]],
+                scattered(parcels.iloc[plan["frame"]]),
                 plan["core"],
-                buildings.iloc[plan["buildings"]] if buildings is not None else None,
+                scattered(buildings.iloc[plan["buildings"]] if buildings is not None else None),
                 zones_future,
-                facility_land.iloc[plan["facility"]] if facility_land is not None else None,
+                scattered(facility_land.iloc[plan["facility"]] if facility_land is not None else None),
                 plan["facility_home"],
                 height,
                 height_limit_raster,

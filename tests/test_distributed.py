@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 import landtool
-from landtool.distributed import spatial_partitions
+from landtool.distributed import default_partitions, spatial_partitions
 from tests.conftest import frame, rect
 
 dask = pytest.importorskip("dask.distributed")
@@ -121,3 +121,8 @@ def test_built_data_gives_the_same_answers(partitions):
     # per-enterprise sums over every partition: E0 holds 9 parcels of 1 ha (the overlap widens P22)
     e0 = dask_run.parcels[dask_run.parcels["owner"] == "E0"]
     assert len(e0) == 9
+
+
+@pytest.mark.parametrize(("parcels", "workers", "expected"), [(10_000, 2, 4), (200_000, 2, 4), (200_001, 2, 5), (1_000_000, 2, 20), (1_000_000, 32, 64), (0, 1, 2)])
+def test_default_partitions_two_per_worker_and_at_most_50000_parcels_each(parcels, workers, expected):
+    assert default_partitions(parcels, workers) == expected
