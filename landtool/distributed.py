@@ -25,6 +25,7 @@ output — runs as in the in-memory engine, so the verdicts are the same table.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 
@@ -70,7 +71,10 @@ def cluster(workers: int | None, scheduler: str | None) -> Iterator:
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None) as local, Client(local) as client:
+    # silence_logs: the cluster's own log lines (e.g. a heartbeat traceback while it shuts down)
+    # are not the user's; a task that fails raises here, through gather, as a landtool error
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.CRITICAL) as local, Client(local) as client:
         yield client
 
 

@@ -126,3 +126,24 @@ def test_built_data_gives_the_same_answers(partitions):
 @pytest.mark.parametrize(("parcels", "workers", "expected"), [(10_000, 2, 4), (200_000, 2, 4), (200_001, 2, 5), (1_000_000, 2, 20), (1_000_000, 32, 64), (0, 1, 2)])
 def test_default_partitions_two_per_worker_and_at_most_50000_parcels_each(parcels, workers, expected):
     assert default_partitions(parcels, workers) == expected
+
+
+def test_the_command_line_run_prints_only_landtool_lines(tmp_path):
+    """The cluster's own logging (worker heartbeats while it shuts down, large-graph warnings)
+    never reaches the user: stderr holds landtool's lines only, in the run's language. The
+    large-graph threshold is lowered to 10 kB so that the sample would trip it if the
+    partitions' data travelled inside the task graph (it did: 6 warnings)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("landtool")
+    out = tmp_path / "result.parquet"
+    run = subprocess.run([str(exe), "check", "--engine", "dask", "--workers", "2", "--as-of", "2023-06-30", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300, check=False,
+                         env={**os.environ, "DASK_DISTRIBUTED__ADMIN__LARGE_GRAPH_WARNING_THRESHOLD": "10kB"})
+    assert run.returncode == 0, run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert lines and all(line.startswith("landtool：") for line in lines), lines
+    assert (out / "verdicts.parquet").exists()

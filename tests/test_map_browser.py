@@ -190,6 +190,9 @@ def test_parcel_popup_explains_every_verdict_failing_first(page):
     rows = page.popup_rows()
     assert_failing_first(rows)
     assert {r["status"] for r in rows} >= {"fail", "pass", "not_applicable"}
+    # an information rule's failure (it does not decide the overall status) after the requirements'
+    failing = [result.pack.rules[r["rule"]].kind == "info" for r in rows if r["status"] == "fail"]
+    assert failing == sorted(failing) and True in failing and False in failing, failing
     got = sorted((r["rule"], r["status"], r["sentence"]) for r in rows if r["subject"] == "parcel")
     assert got == sorted(shown_rows(result, "zh", "parcel", pid))  # each verdict of the parcel, with its sentence
     assert all(r["sentence"] for r in rows)

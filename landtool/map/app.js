@@ -15,6 +15,8 @@ window.landtoolApp = function (map) {
   var CODE = {p: "pass", f: "fail", n: "not_applicable", i: "insufficient_data"};
   var STATUS_LETTERS = ["f", "i", "p", "n"];          // popups list failures first, then …
   var POPUP_RANK = {f: 0, i: 1, p: 2, n: 3};
+  var INFORMATION = {};                               // … an information rule's failure after the requirements'
+  (D.information || []).forEach(function (r) { INFORMATION[r] = true; });
   var lang = D.lang, W = D.words[lang], U = W.ui;
   var state = {by: D.compare ? "change" : "overall", failuresOnly: false, panel: true, base: D.tiles.length ? 0 : -1,
                layers: {parcels: true}, query: "", info: "", notesOpen: false};
@@ -366,9 +368,13 @@ window.landtoolApp = function (map) {
       D.verdicts.forEach(function (V, j) { entryOrder[V.r + "\u0001" + (V.sub || "")] = j; });
     }
     var order = entryOrder;
+    function rank(r) {
+      var code = statusAt(r[0], r[1]), k = POPUP_RANK[code];
+      if (k === undefined) return 4;
+      return code === "f" && INFORMATION[r[0].r] ? 0.5 : k;
+    }
     return rows.sort(function (a, b) {
-      var ra = POPUP_RANK[statusAt(a[0], a[1])], rb = POPUP_RANK[statusAt(b[0], b[1])];
-      ra = ra === undefined ? 4 : ra; rb = rb === undefined ? 4 : rb;
+      var ra = rank(a), rb = rank(b);
       if (ra !== rb) return ra - rb;
       var oa = order[a[0].r + "\u0001" + (a[0].sub || "")], ob = order[b[0].r + "\u0001" + (b[0].sub || "")];
       return oa !== ob ? oa - ob : a[1] - b[1];

@@ -141,6 +141,10 @@ def build_map(
         table = getattr(result, "verdicts", None)
     payload["verdicts"], payload["rules"], units = verdict_payload(shown_verdicts(table, result.pack), index, pairs)
     share_columns(payload["verdicts"])
+    # information rules (亩均税收基准 …) do not decide the overall status: their failures are
+    # listed after those of the requirements
+    pack_rules = getattr(result.pack, "rules", None) or {}
+    payload["information"] = sorted(r for r, rule in pack_rules.items() if rule.kind == "info")
     payload["layers"] = [layer_payload(name, gdf, geoms, origin, index) for name, gdf, geoms in extra]
     payload["compare"] = None
     if compare is not None:
