@@ -289,7 +289,10 @@ def prepare(
     crs = crs if crs is not None else working_crs(parcels)
     prep = Prepared(parcels=parcels, crs=crs)
     _check_ids(parcels, "parcel_id", label)
+    given = len(parcels)
     parcels = _record_implausible(prep, _ensure_columns(_clean_polygons(prep, _to_crs(parcels, crs, label), "parcels"), "parcels"), "parcels")
+    if parcels.empty:  # nothing left to check: an error, not a run that says nothing
+        raise InputError("no_usable_parcels", layer=_named(prep.parcels, label), count=given)
 
     area = shapely.area(parcels.geometry.to_numpy())
     parcels["area_exact_m2"] = area

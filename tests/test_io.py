@@ -136,6 +136,19 @@ def test_duplicate_parcel_ids_are_listed():
     assert err.value.code == "ids_duplicate" and "A" in str(err.value)
 
 
+def test_parcels_without_any_usable_polygon_are_an_error_not_an_empty_run(tmp_path):
+    path = tmp_path / "宗地.gpkg"
+    frame([{"parcel_id": "A", "geometry": square(100)}, {"parcel_id": "B", "geometry": square(100, x=500)}]).assign(geometry=None).to_file(path)
+    with pytest.raises(InputError) as err:
+        landtool.check(str(path), as_of="2023-01-01")
+    assert err.value.code == "no_usable_parcels" and err.value.params["count"] == 2
+    assert str(path) in err.value.render("en")
+    one_left = frame([{"parcel_id": "A", "geometry": square(100)}, {"parcel_id": "B", "geometry": None}])
+    result = landtool.check(one_left, as_of="2023-01-01")
+    assert result.parcels["parcel_id"].tolist() == ["A"]
+    assert result.layers["issues"].query("problem == 'empty_geometry'")["feature_id"].tolist() == ["B"]
+
+
 def test_duplicate_building_ids_name_the_file(tmp_path):
     buildings = tmp_path / "房屋.gpkg"
     frame([{"building_id": "b1", "geometry": square(100)}, {"building_id": "b1", "geometry": square(100, x=50)}]).to_file(buildings, layer="房屋")
