@@ -580,15 +580,17 @@ def _kth_highest(fid: np.ndarray, values: np.ndarray, n: int, k: int) -> tuple[n
 
 
 def coverage_warnings(source: HeightRaster, problem: np.ndarray) -> list[Message]:
-    """One warning when the raster misses some (or all) of the footprints."""
+    """One warning when the raster misses some (or all) of the footprints: outside it, partly
+    outside or on nodata, or with no valid cell at all under them."""
     total = len(problem)
     outside = int(np.count_nonzero(problem == "outside_raster"))
     partly = int(np.count_nonzero(problem == "partly_outside_raster"))
+    empty = int(np.count_nonzero(problem == "no_valid_cells"))
     if total and outside == total:
         return [Message("raster_covers_none", {"raster": source.label, "total": total})]
-    if outside or partly:
-        covered = total - outside - partly
-        return [Message("raster_covers_part", {"raster": source.label, "covered": covered, "total": total, "outside": outside, "partly": partly})]
+    if outside or partly or empty:
+        covered = total - outside - partly - empty
+        return [Message("raster_covers_part", {"raster": source.label, "covered": covered, "total": total, "outside": outside, "partly": partly, "empty": empty})]
     return []
 
 

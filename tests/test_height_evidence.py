@@ -49,7 +49,7 @@ def test_a_footprint_half_outside_the_raster_has_no_height(tmp_path):
     assert (np.isnan(found.height_m[0]), found.problem[0]) == (True, "partly_outside_raster")
     assert found.covered_m[0] == 20.0  # what the covered half shows, for whoever needs a bound
     [warning] = found.warnings
-    assert (warning.code, warning.args) == ("raster_covers_part", {"raster": path, "covered": 0, "total": 1, "outside": 0, "partly": 1})
+    assert (warning.code, warning.args) == ("raster_covers_part", {"raster": path, "covered": 0, "total": 1, "outside": 0, "partly": 1, "empty": 0})
 
 
 def test_a_footprint_wholly_outside_the_raster(tmp_path):
@@ -77,8 +77,11 @@ def test_nodata_on_more_than_five_percent_of_a_footprint(tmp_path, n_nodata, hei
 
 
 def test_a_footprint_wholly_on_nodata_has_no_valid_cells(tmp_path):
-    found, _ = measure(tmp_path, ndsm((-9999.0, 100)))
+    found, path = measure(tmp_path, ndsm((-9999.0, 100)))
     assert (np.isnan(found.height_m[0]), found.problem[0]) == (True, "no_valid_cells")
+    [warning] = found.warnings  # counted in the coverage warning, not as covered
+    assert (warning.code, warning.args) == ("raster_covers_part", {"raster": path, "covered": 0, "total": 1, "outside": 0, "partly": 0, "empty": 1})
+    assert "1 have no valid cell under them" in str(warning) and "1 个下方没有有效像元" in warning.render("zh")
 
 
 def test_a_footprint_smaller_than_half_a_cell_has_no_valid_cells(tmp_path):
