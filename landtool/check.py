@@ -427,11 +427,18 @@ def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str)
         return out
     if buildings_given:
         total = int(industrial.sum())
-        matched = int((frame["buildings_count"].to_numpy() > 0)[industrial].sum())
+        # a parcel is met by the layer where a building lies on it (one named to it but lying
+        # elsewhere does not count: the id and the geometry disagree)
+        away = (frame["footprint_gap"].to_numpy(dtype=object) == "building_off_parcel") if "footprint_gap" in frame else np.zeros(len(frame), bool)
+        matched = int(((frame["buildings_count"].to_numpy() > 0) & ~away)[industrial].sum())
         if matched < FEW_BUILDINGS_SHARE * total:
             out.append(Message("buildings_match_few", {"layer": label, "matched": matched, "total": total}))
-        elif matched < total:
-            out.append(Message("parcels_without_buildings", {"count": total - matched, "total": total}))
+        else:
+            if away[industrial].any():
+                out.append(Message("buildings_off_named_parcels", {"count": int(away[industrial].sum()), "total": total}))
+            without = total - matched - int(away[industrial].sum())
+            if without:
+                out.append(Message("parcels_without_buildings", {"count": without, "total": total}))
     return out
 
 

@@ -418,6 +418,7 @@ def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Geo
                 "height": heights,
                 "height_unknown": np.isnan(heights),
                 "implausible": (b["height_problem"] == "implausible").to_numpy(),
+                "away": b["off_named_parcel"].to_numpy(bool),
             }
         ).groupby("pos")
         sums = grouped.sum()
@@ -426,24 +427,26 @@ def _add_buildings(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Geo
         floor_gap[:] = "no_building"
         footprint_gap[:] = "no_building"
         height_gap[:] = "no_building"
-        floor_gap[idx] = np.where(sums["gfa_unknown"] > 0, "building_floor_area", None)
-        footprint_gap[idx] = None
+        away = sums["away"].to_numpy() > 0  # a building named to the parcel lies off it
+        floor_gap[idx] = np.where(away, "building_off_parcel", np.where(sums["gfa_unknown"] > 0, "building_floor_area", None))
+        footprint_gap[idx] = np.where(away, "building_off_parcel", None)
         # sums to the micrometre: the last bits of a float sum depend on how it was grouped
         sums = sums.round({"footprint": 6, "gfa": 6, "facility_gfa": 6})
-        footprint[idx] = sums["footprint"].to_numpy()
-        gfa_from_buildings[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["gfa"].to_numpy())
-        facility_gfa[idx] = np.where(sums["gfa_unknown"] > 0, np.nan, sums["facility_gfa"].to_numpy())
+        footprint[idx] = np.where(away, np.nan, sums["footprint"].to_numpy())
+        gfa_from_buildings[idx] = np.where((sums["gfa_unknown"] > 0) | away, np.nan, sums["gfa"].to_numpy())
+        facility_gfa[idx] = np.where((sums["gfa_unknown"] > 0) | away, np.nan, sums["facility_gfa"].to_numpy())
         parcels.iloc[counts.index, parcels.columns.get_loc("buildings_count")] = counts.to_numpy()
         # The parcel's height is its tallest building's, known only when every building's is.
         tallest = grouped["height"].max().to_numpy()
-        unknown = sums["height_unknown"].to_numpy() > 0
+        unknown = (sums["height_unknown"].to_numpy() > 0) | away
         b_height[idx] = np.where(unknown, np.nan, tallest)
-        gap_when_unknown = np.where(sums["implausible"] > 0, "raster_implausible", "raster_no_cells" if raster_given else "building_height")
+        gap_when_unknown = np.where(away, "building_off_parcel",
+                                    np.where(sums["implausible"] > 0, "raster_implausible", "raster_no_cells" if raster_given else "building_height"))
         height_gap[idx] = np.where(unknown, gap_when_unknown, None)
         tall = b.dropna(subset=["height_m"]).sort_values("height_m", ascending=False).drop_duplicates("parcel_pos")
         b_source[tall["parcel_pos"].to_numpy()] = tall["height_source"].to_numpy()
         b_source[idx[unknown]] = None
-        prep.layers["buildings"] = b.drop(columns=["parcel_pos", "on_parcel_m2"])
+        prep.layers["buildings"] = b.drop(columns=["parcel_pos", "on_parcel_m2", "off_named_parcel"])
     elif raster_given:
         # SCHEMA.md: with no buildings layer, the height comes from the raster cells of
         # the parcel's buildings (cells above the minimum building height).
@@ -494,7 +497,15 @@ def _building_table(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Ge
     if by_name.any():
         inside[by_name] = shapely.area(shapely.intersection(b.geometry.to_numpy()[by_name], parcels.geometry.to_numpy()[named[by_name]]))
     off = fp - inside
-    straddles = ~outside & (off > STRADDLE_TOLERANCE_M2)
+    # named to a parcel it does not touch: the id and the geometry contradict each other, so
+    # that parcel's floor area, footprint and height rest on a building that may not be its
+    away = (named >= 0) & (inside <= STRADDLE_TOLERANCE_M2)
+    if away.any():
+        ids = parcels["parcel_id"].to_numpy()
+        prep.add_issues("buildings", b[away], "off_named_parcel",
+                        args={"parcel": ids[named[away]], "other": np.where(best[away] >= 0, ids[np.maximum(best[away], 0)], None)},
+                        value_m2=np.round(fp[away], AREA_DECIMALS))
+    straddles = ~outside & ~away & (off > STRADDLE_TOLERANCE_M2)
     if straddles.any():
         ids = parcels["parcel_id"].to_numpy()
         other = np.where(second[straddles] >= 0, ids[np.maximum(second[straddles], 0)], None)
@@ -511,6 +522,7 @@ def _building_table(prep: Prepared, parcels: gpd.GeoDataFrame, buildings: gpd.Ge
     b["parcel_id"] = parcels["parcel_id"].to_numpy()[b["parcel_pos"]]
     b["footprint_m2"] = np.round(fp[keep], AREA_DECIMALS)
     b["on_parcel_m2"] = inside[keep]
+    b["off_named_parcel"] = away[keep]
     b["gfa_m2"] = b["gfa_m2"].fillna(pd.Series(fp[keep], index=b.index) * b["floors"])
     heights, warnings = building_heights(b, height)
     prep.warnings.extend(warnings)

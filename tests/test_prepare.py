@@ -81,6 +81,44 @@ def test_buildings_outside_every_parcel_are_reported_and_assignment_by_overlap()
     assert gfa.to_dict() == {"A": 100.0, "B": 1600.0, "C": 100.0}
 
 
+def test_a_building_named_to_a_parcel_it_does_not_touch_leaves_that_parcel_without_evidence():
+    """The id says A, the geometry lies in B (or in no parcel): which is right is unknown, so
+    A's floor area, density and height are insufficient data — never a FAR from a building
+    that may not be A's — and B keeps only its own buildings."""
+    parcels = frame([{"parcel_id": "A", "land_use": "工业用地", "geometry": rect(0, 0, 100, 100)},
+                     {"parcel_id": "B", "land_use": "工业用地", "geometry": rect(100, 0, 200, 100)},
+                     {"parcel_id": "C", "land_use": "工业用地", "geometry": rect(0, 100, 100, 200)},
+                     {"parcel_id": "D", "land_use": "工业用地", "geometry": rect(100, 100, 200, 200)}])
+    buildings = frame(
+        [
+            {"building_id": "d1", "parcel_id": "D", "floors": 1, "geometry": rect(110, 110, 120, 120)},
+            {"building_id": "a1", "parcel_id": "A", "floors": 2, "geometry": rect(10, 10, 30, 30)},  # on A
+            {"building_id": "a2", "parcel_id": "A", "floors": 3, "geometry": rect(150, 10, 170, 30)},  # wholly in B
+            {"building_id": "b1", "parcel_id": "B", "floors": 1, "geometry": rect(110, 50, 130, 70)},
+            {"building_id": "c1", "parcel_id": "C", "floors": 1, "geometry": rect(10, 500, 20, 510)},  # in no parcel
+            {"building_id": "c2", "parcel_id": "C", "floors": 1, "geometry": rect(10, 110, 20, 120)},
+        ]
+    )
+    result = check(parcels, buildings=buildings)
+    assert problems(result, "buildings") == {"a2": "off_named_parcel", "c1": "off_named_parcel"}
+    issues = result.layers["issues"].set_index("feature_id")
+    assert json.loads(issues.loc["a2", "args"]) == {"parcel": "A", "other": "B"}
+    assert json.loads(issues.loc["c1", "args"]) == {"parcel": "C"}  # in no parcel: no "other"
+    assert issues.loc["a2", "value_m2"] == 400.0
+    assert render_issues(issues.reset_index(), "en").set_index("feature_id").loc["a2", "detail"].startswith(
+        "the building names parcel A but does not lie on it (it lies in: B)")
+    p = result.parcels.set_index("parcel_id")
+    assert p.loc["B", "gfa_m2"] == 400.0 and p.loc["B", "far"] == 0.04  # b1 alone: 20 × 20 m × 1 floor
+    for pid in ("A", "C"):
+        assert p.loc[pid, ["gfa_m2", "far", "density", "height_m"]].isna().all()
+    far = result.verdicts.set_index(["parcel_id", "rule"]).loc[[("A", "indicator.far_max"), ("C", "indicator.density_max")]]
+    assert far["status"].tolist() == ["insufficient_data", "insufficient_data"]
+    assert "与宗地代码相符的房屋位置" in result.verdicts_in("zh").set_index(["parcel_id", "rule"]).loc[("A", "indicator.far_max"), "explanation"]
+    assert [w.code for w in result.warnings if w.code.startswith("buildings_")] == ["buildings_off_named_parcels"]
+    assert [w.args for w in result.warnings if w.code == "buildings_off_named_parcels"] == [{"count": 2, "total": 4}]
+    assert set(result.layers["buildings"]["building_id"]) == {"a1", "a2", "b1", "c1", "c2", "d1"}  # nothing lost
+
+
 def test_geometry_details_are_recorded_and_kept():
     square_z = shapely.Polygon([(X0, Y0, 5), (X0 + 10, Y0, 5), (X0 + 10, Y0 + 10, 5), (X0, Y0 + 10, 5)])
     repeated = shapely.Polygon([(X0 + 20, Y0), (X0 + 30, Y0), (X0 + 30, Y0), (X0 + 30, Y0 + 10), (X0 + 20, Y0 + 10)])

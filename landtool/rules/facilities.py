@@ -50,7 +50,8 @@ def _missing(frame: pd.DataFrame, no_layer: np.ndarray, no_floor: np.ndarray) ->
             "facility_land": no_layer,
             "buildings": no_floor & (gap == "no_buildings_layer"),
             "building_on_parcel": no_floor & (gap == "no_building"),
-            "building_floor_area": no_floor & (gap != "no_buildings_layer") & (gap != "no_building"),
+            "building_location": no_floor & (gap == "building_off_parcel"),
+            "building_floor_area": no_floor & ~np.isin(gap, ("no_buildings_layer", "no_building", "building_off_parcel")),
         },
     )
 

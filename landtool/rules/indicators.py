@@ -143,6 +143,7 @@ GAP_INPUTS = {
         "no_buildings_layer": ["gfa_m2", "buildings"],
         "no_building": ["gfa_m2", "building_on_parcel"],
         "building_floor_area": ["gfa_m2", "building_floor_area"],
+        "building_off_parcel": ["gfa_m2", "building_location"],
     },
     "height_gap": {
         "no_height_source": ["height_m", "buildings", "height_raster"],
@@ -151,10 +152,12 @@ GAP_INPUTS = {
         "raster_no_cells": ["raster_cells"],
         "raster_implausible": ["plausible_raster_heights"],
         "raster_no_building": ["height_m", "buildings"],  # no cell of the parcel reaches a building's height
+        "building_off_parcel": ["height_m", "building_location"],
     },
     "footprint_gap": {
         "no_buildings_layer": ["buildings"],
         "no_building": ["building_on_parcel"],
+        "building_off_parcel": ["building_location"],
     },
 }
 
