@@ -341,6 +341,7 @@ def check(
 
     clock.lap("rules_s")
     issues = list(measured.issues)
+    plan_warnings: list[Message] = []
     split = reader.layer(split_plan, "split_plan")
     if split is not None:
         say(Message("split", {"pieces": len(split)}, "progress"))
@@ -354,6 +355,11 @@ def check(
         say(Message("merge", {"rows": len(merge)}, "progress"))
         rows, layers["merge_groups"] = check_merge(merge, frame, pack, as_of=as_of)
         parts.append(rows)
+        named = merge["parcel_id"].dropna().astype(str) if "parcel_id" in merge else pd.Series([], dtype=object)
+        unknown = sorted(set(named) - set(frame["parcel_id"].astype(str)))
+        if unknown:  # the plan and the parcels layer half match: those groups cannot be checked
+            plan_warnings.append(Message("plan_unknown_parcels", {"plan": source_label(merge_plan) if not isinstance(merge_plan, pd.DataFrame) else "merge_plan",
+                                                                  "count": len(unknown), "ids": unknown[:10]}))
     applications = reader.layer(fringe, "fringe")
     if applications is not None:
         say(Message("fringe", {"applications": len(applications)}, "progress"))
@@ -372,7 +378,7 @@ def check(
     warnings = [w for w in (pack.validity_warning(as_of),) if w is not None]
     if sample:
         warnings.append(Message("sample_checked", {"path": str(sample_dir())}))
-    warnings += reader.warnings + measured.warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
+    warnings += reader.warnings + measured.warnings + plan_warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
     run = {
         "landtool": __version__,
         "pack": pack.id,

@@ -14,6 +14,7 @@ import pytest
 import shapely
 from conftest import X0, Y0, frame, rect
 
+import landtool
 from landtool.io import canonicalize
 from landtool.messages import render_verdicts
 from landtool.policy import load_pack
@@ -235,6 +236,20 @@ def test_merge_unknown_parcel_and_single_parcel():
     row = get(verdicts, "H", "merge.adjacent")
     assert (row["status"], row["reason"], row["args"]["n_known"]) == ("insufficient_data", "too_few", 1)
     assert layer.set_index("group_id").loc["G", "unknown_parcels"] == "ZZ"
+
+
+def test_a_plan_naming_parcels_the_layer_lacks_warns_with_the_ids(tmp_path):
+    plan = tmp_path / "合并方案.csv"
+    plan.write_text("group_id,parcel_id\nG,A\nG,ZZ\nH,A\nH,B\n", encoding="utf-8")
+    parcels = frame([mparcel("A", rect(0, 0, 100, 100)), mparcel("B", rect(100, 0, 200, 100))])
+    result = landtool.check(parcels, merge_plan=str(plan), as_of="2023-06-30")
+    [warning] = [w for w in result.warnings if w.code == "plan_unknown_parcels"]
+    assert warning.args == {"plan": str(plan), "count": 1, "ids": ["ZZ"]}
+    assert warning.render("zh") == f"合并方案 {plan} 中有 1 个宗地代码不在宗地图层中（ZZ）：涉及的合并组为“数据不足”"
+    whole = tmp_path / "whole.csv"
+    whole.write_text("group_id,parcel_id\nG,A\nG,B\n", encoding="utf-8")
+    known = landtool.check(parcels, merge_plan=str(whole), as_of="2023-06-30")
+    assert not [w for w in known.warnings if w.code == "plan_unknown_parcels"]
 
 
 def test_merge_not_in_policy():
