@@ -308,6 +308,25 @@ def test_implausible_floors_and_heights_of_buildings():
     assert fixed["floors"].isna().tolist() == [True, False, True]
 
 
+@pytest.mark.parametrize(("field", "value", "kept"), [("floors", 0.0, False), ("floors", 1.0, True), ("height_m", 0.0, False), ("height_m", 1.0, True),
+                                                   ("gfa_m2", 0.0, False), ("gfa_m2", 1.0, True)])
+def test_a_building_of_zero_storeys_height_or_floor_area_is_not_plausible(field, value, kept):
+    """0 is what an unfilled attribute holds; read as 0 it would lower the parcel's FAR,
+    density or height. At 1 (storey, m, m²) a value is kept."""
+    table = pd.DataFrame({"building_id": ["B1"], field: [value]})
+    fixed, found = implausible_values(table, "buildings")
+    assert (len(found) == 0) == kept and (fixed[field].iloc[0] == value) == kept
+
+
+def test_a_parcel_whose_only_building_has_zero_floors_has_no_far():
+    parcels = frame([{"parcel_id": "P", "land_use": "工业用地", "geometry": square(10_000)}])
+    buildings = frame([{"building_id": "b", "parcel_id": "P", "floors": 0, "geometry": square(400)}])
+    result = landtool.check(parcels, buildings=buildings, as_of="2023-06-30")
+    far = result.verdicts.set_index("rule").loc["indicator.far_max"]
+    assert (far["status"], far["reason"]) == ("insufficient_data", "no_floor_area")  # not FAR 0 → pass
+    assert result.layers["issues"]["problem"].tolist() == ["implausible_value"]
+
+
 def test_implausible_value_sentences():
     args = {"field": "plan_density_max", "value": 1.5, "range": "0–1"}
     assert catalogue("en").text("issues.implausible_value", **args) == "planning density limit (plan_density_max): 1.5 is not plausible (expected 0–1); read as missing"
