@@ -477,10 +477,13 @@ def _verdict_columns(result: CheckResult, rows: pd.DataFrame, words: _Words, *, 
         codes = rows["status"].to_numpy(dtype=object)
         columns.append(Column(words.col("status"), words.codes("statuses", codes), colors=_status_colors(codes)))
     headroom = rows["headroom"] if "headroom" in rows else pd.Series(np.full(len(rows), np.nan))
+    # a unit beside no number says nothing (e.g. a fail for an expropriation plan)
+    numbered = rows["value"].notna().to_numpy() | rows["limit"].notna().to_numpy() | headroom.notna().to_numpy()
+    unit = rows["unit"].astype(object).where(numbered, None)
     columns += [
         Column(words.col("value"), numbers(rows["value"], decimals), formats),
         Column(words.col("limit"), numbers(rows["limit"], decimals), formats),
-        Column(words.col("unit"), texts(words.codes("units", rows["unit"]))),
+        Column(words.col("unit"), texts(words.codes("units", unit))),
         Column(words.col("headroom"), numbers(headroom, decimals), formats),
         Column(words.col("clause"), texts(rows["clause"])),
         Column(words.col("explanation"), texts(explanation), wrap=True),

@@ -263,6 +263,15 @@ def test_failures_are_requirement_fails_only(result, workbooks):
     assert en[1]["unit"] == "m²" and en[0]["explanation"].startswith("FAR 1.5 ")
 
 
+def test_a_failure_without_numbers_has_no_unit(tmp_path):
+    """The sample's parcels on the expropriation plan fail landuse.retain_industrial with no
+    value or limit: the unit cell stays empty rather than saying 平方米 beside nothing."""
+    path = tmp_path / "sample.xlsx"
+    write_report(landtool.check(as_of="2023-06-30"), path, lang="zh")
+    rows = [r for r in rows_of(openpyxl.load_workbook(path)["不通过"]) if r["规则"] == "保留工业用途"]
+    assert rows and all((r["实际值"], r["限值"], r["单位"]) == (None, None, None) for r in rows)
+
+
 # --------------------------------------------------------------------------- missing data
 
 
