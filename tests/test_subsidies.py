@@ -297,6 +297,17 @@ def test_a_parcel_without_buildings_is_insufficient_for_the_floor_tiers_and_the_
     assert (v.loc["P1", "status"], v.loc["P1", "value"]) == ("pass", 40_000.0)
 
 
+@pytest.mark.parametrize("policy", ["taizhou", "yuhuan"])
+def test_a_new_plant_named_to_the_parcel_but_lying_on_another_is_no_evidence(policy):
+    # the plant names P0 but lies on P1: whose own-use floor area it is cannot be told
+    rows = [{"gfa_before_m2": 10_000.0, "gfa_after_m2": 15_000.0, "renovation_gfa_m2": 7_000.0, "grade": "A"}] * 2
+    elsewhere = [(1, new_plant(6, 2_000.0, i=0)[1])]
+    v = vertical(policy, rows, elsewhere)
+    assert (v.loc["P0", "status"], v.loc["P0", "reason"], v.loc["P0", "args"]["missing"]) == ("insufficient_data", "no_building", ["building_location"])
+    assert v.loc["P0", "zh"] == "缺少与宗地代码相符的房屋位置，无法核定技改新增自有自用生产厂房面积"
+    assert (v.loc["P1", "status"], v.loc["P1", "args"]["missing"]) == ("insufficient_data", ["building_on_parcel"])
+
+
 def test_tiantai_parcel_without_floor_area_evidence_is_insufficient():
     # P0: an expansion of 2000 m² but no floor area after it, before it, nor any current floor area
     # (no gfa_m2, no building on the parcel): the FAR after it is unknown, not 0

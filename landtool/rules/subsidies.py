@@ -230,7 +230,10 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
     decided = over | known
     needs_buildings = decided & (~over | self_use)
     no_layer = needs_buildings & (buildings is None)
-    no_building = needs_buildings & (figures["count"] == 0)
+    # a building naming the parcel but lying elsewhere (prepare: footprint_gap): its own-use
+    # floor area cannot be told, as for a parcel with no building on it
+    away = frame["footprint_gap"].to_numpy(dtype=object) == "building_off_parcel" if "footprint_gap" in frame else np.zeros(len(frame), bool)
+    no_building = needs_buildings & ((figures["count"] == 0) | away)
     incomplete = needs_buildings & (figures["no_gfa"] | (~over & figures["no_floors"]))
     industrial = frame["is_industrial"].to_numpy(bool)
     conditions = [
@@ -275,7 +278,7 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
             "no_renovation_figures": figure_lists,
             "no_grade": ["grade"],
             "no_buildings_layer": ["buildings"],
-            "no_building": ["building_on_parcel"],
+            "no_building": _lists(away.astype(np.intp), [["building_on_parcel"], ["building_location"]]),
             "building_incomplete": building_lists,
         },
     )
