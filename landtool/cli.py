@@ -131,10 +131,13 @@ FailOnOpt = Annotated[FailOn, typer.Option("--fail-on", help="Exit 1 when a requ
 
 
 def _check_outputs(*, out_path: str | Path | None = None, map_path: Path | None = None, report_path: Path | None = None,
-                   inputs: dict | None = None, basemap: str | None = None, tianditu_key: str | None = None) -> None:
-    """Every option is checked before the run and before anything is written."""
+                   inputs: dict | None = None, basemap: str | None = None, tianditu_key: str | None = None,
+                   map_option: str = "--map", report_option: str = "--report") -> None:
+    """Every option is checked before the run and before anything is written. ``map_option``
+    and ``report_option``: what the command calls the map and report paths (``--out`` for
+    ``landtool map`` and ``landtool report``)."""
     if report_path is not None and report_path.suffix.lower() not in (".xlsx", ".csv"):
-        raise InputError("report_suffix", path=str(report_path))
+        raise InputError("report_suffix", path=str(report_path), option=report_option)
     if out_path is not None and not _out_kind(out_path):
         raise InputError("out_unknown_kind", path=str(out_path))
     if out_path is not None and _out_kind(out_path) == "postgis":
@@ -142,12 +145,12 @@ def _check_outputs(*, out_path: str | Path | None = None, map_path: Path | None 
 
         parse_target(str(out_path))  # a bad target fails before the run
     if map_path is not None and map_path.suffix.lower() not in (".html", ".htm"):
-        raise InputError("map_suffix", path=str(map_path))
+        raise InputError("map_suffix", path=str(map_path), option=map_option)
     if map_path is not None:
         from landtool.map import check_basemap
 
         check_basemap(basemap, tianditu_key)
-    targets = {"--out": Path(out_path) if out_path is not None and _out_kind(out_path) != "postgis" else None, "--map": map_path, "--report": report_path}
+    targets = {"--out": Path(out_path) if out_path is not None and _out_kind(out_path) != "postgis" else None, map_option: map_path, report_option: report_path}
     for option, target in targets.items():
         if target is None:
             continue
@@ -494,7 +497,7 @@ def map_command(
     from landtool.output import read_result
 
     map_path = map_path or results.with_suffix(".html")
-    _check_outputs(map_path=map_path, inputs={"results": str(results)}, basemap=basemap, tianditu_key=tianditu_key)
+    _check_outputs(map_path=map_path, inputs={"results": str(results)}, basemap=basemap, tianditu_key=tianditu_key, map_option="--out")
     result = read_result(results)
     chosen = lang.value if lang is not None else result.lang
     rep = Reporter.of(Lang(chosen))
@@ -513,7 +516,7 @@ def report_command(
     from landtool.output import read_result
     from landtool.report import write_report
 
-    _check_outputs(report_path=report_path, inputs={"results": str(results)})
+    _check_outputs(report_path=report_path, inputs={"results": str(results)}, report_option="--out")
     result = read_result(results)
     chosen = lang.value if lang is not None else result.lang
     write_report(result, report_path, lang=chosen)

@@ -142,7 +142,7 @@ def write_report(result: CheckResult, path: str | Path, *, lang: str = "zh", com
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
-        raise InputError("report_suffix", path=str(path))
+        raise InputError("report_suffix", path=str(path), option="--report")
     refuse_overwriting_inputs(result.run, path, "--report")
     words = _Words(lang)
     if suffix == ".csv":

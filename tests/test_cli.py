@@ -95,11 +95,14 @@ def test_expired_pack_warns_and_completes(parcels_file):
         (["check", "{parcels}", "--workers", "abc", "--lang", "en"], "invalid value for --workers: a whole number is expected"),
         (["check", "{parcels}", "--partitions", "0"], "landtool：错误：--partitions 的值无效：应不小于 1"),
         (["nonsense"], "nonsense"),
+        (["map", "{parcels}", "--out", "{tmp}/map.gpkg"], "landtool：错误：--out {tmp}/map.gpkg：地图须为 .html 文件"),
+        (["report", "{parcels}", "--out", "{tmp}/r.pdf", "--lang", "en"], "landtool: error: --out {tmp}/r.pdf: a report is an .xlsx or .csv file"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(parcels_file, tmp_path, args, message):
     (tmp_path / "plan.csv").write_text("group_id,parcel_id\nG,A\nG,B\n", encoding="utf-8")
     args = [a.format(parcels=parcels_file, tmp=tmp_path) for a in args]
+    message = message.format(tmp=tmp_path)
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
