@@ -4,11 +4,13 @@ accounted for, and a parcel without floor-area evidence never passes a floor-are
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import landtool
+from landtool.errors import InputError
 from tests.conftest import X0, Y0, frame
 
 #: The rules that need a parcel's floor area (POLICY.md §4–§7).
@@ -47,11 +49,29 @@ def layouts(draw):
     return frame(parcels), frame(buildings) if buildings else None
 
 
+def checked(parcels, buildings):
+    """The check of a layout; None where no parcel has a polygon, which must be the error
+    ``no_usable_parcels`` (a run of 0 parcels would say nothing), and only then."""
+    if parcels.geometry.isna().all():
+        with pytest.raises(InputError) as err:
+            landtool.check(parcels, buildings=buildings, policy="tiantai", as_of="2023-06-30")
+        assert err.value.code == "no_usable_parcels" and err.value.params["count"] == len(parcels)
+        return None
+    return landtool.check(parcels, buildings=buildings, policy="tiantai", as_of="2023-06-30")
+
+
+#: A layout hypothesis finds now and then: no parcel with a polygon.
+NO_POLYGON = (frame([{"parcel_id": "P0", "land_use": "工业用地", "gfa_m2": None, "geometry": None}]), None)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
+@example(NO_POLYGON)
 def test_every_feature_is_accounted_for(layout):
     parcels, buildings = layout
-    result = landtool.check(parcels, buildings=buildings, policy="tiantai", as_of="2023-06-30")
+    result = checked(parcels, buildings)
+    if result is None:
+        return
     issues = result.layers["issues"]
     # every parcel: in the layer, or in issues as not checked
     dropped = set(issues.loc[(issues["layer"] == "parcels") & issues["problem"].isin(["empty_geometry", "empty_after_repair", "not_polygon"]), "feature_id"])
@@ -70,9 +90,12 @@ def test_every_feature_is_accounted_for(layout):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(layouts())
+@example(NO_POLYGON)
 def test_no_floor_area_evidence_never_passes_a_floor_area_rule(layout):
     parcels, buildings = layout
-    result = landtool.check(parcels, buildings=buildings, policy="tiantai", as_of="2023-06-30")
+    result = checked(parcels, buildings)
+    if result is None:
+        return
     layer = result.parcels.set_index("parcel_id")
     without = layer.index[layer["gfa_m2"].isna()]
     rows = result.table[result.table["parcel_id"].isin(without) & result.table["rule"].isin(FLOOR_AREA_RULES)]
