@@ -72,9 +72,11 @@ def cluster(workers: int | None, scheduler: str | None) -> Iterator:
             yield client
         return
     # silence_logs: the cluster's own log lines (e.g. a heartbeat traceback while it shuts down)
-    # are not the user's; a task that fails raises here, through gather, as a landtool error
-    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.CRITICAL) as local, Client(local) as client:
+    # are not the user's; a task that fails raises here, through gather, as a landtool error.
+    # No dashboard; the scheduler's HTTP routes (health, metrics) still listen, so on a free
+    # loopback port: the default 8787 may be taken (another cluster), which is a warning
+    with LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0",
+                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.CRITICAL) as local, Client(local) as client:
         yield client
 
 

@@ -147,3 +147,23 @@ def test_the_command_line_run_prints_only_landtool_lines(tmp_path):
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert lines and all(line.startswith("landtool：") for line in lines), lines
     assert (out / "verdicts.parquet").exists()
+
+
+def test_a_taken_dashboard_port_is_no_warning():
+    """The scheduler's HTTP routes listen on a free loopback port, not on 8787: with 8787
+    taken (another cluster, a notebook) the run neither warns nor fails (CI saw
+    "Port 8787 is already in use" turned into errors)."""
+    import contextlib
+    import socket
+    import warnings
+
+    with contextlib.ExitStack() as stack:
+        taken = stack.enter_context(socket.socket())
+        with contextlib.suppress(OSError):  # already taken: just as good
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = landtool.check(frame([{"parcel_id": "A", "land_use": "工业用地", "gfa_m2": 5000.0, "geometry": rect(0, 0, 100, 100)}]),
+                                    as_of="2023-06-30", engine="dask", workers=1)
+    assert result.parcels["far"].tolist() == [0.5]
