@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from landtool.units import M2_PER_MU
 
-#: A point in 天台 (121.03°E, 29.14°N) in EPSG:4549, so that frames sit where the policies apply.
+#: A point in Zhejiang (120.03°E, 29.13°N) in EPSG:4549, inside the CRS's area of use, so that
+#: the coordinates-versus-CRS checks accept the frames.
 X0, Y0 = 502_900.0, 3_223_800.0
 
 
@@ -26,6 +31,35 @@ def rect(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
 def frame(rows: list[dict], crs: str = "EPSG:4549") -> gpd.GeoDataFrame:
     """A GeoDataFrame from dicts that each hold a ``geometry``."""
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+#: The three packs with the same split and merge text.
+TAIZHOU_AREA = ("taizhou", "tiantai", "yuhuan")
+
+
+def poly(*xy: tuple[float, float]) -> shapely.Polygon:
+    """A polygon of vertices in metres relative to (X0, Y0)."""
+    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in xy])
+
+
+def prepared(rows: list[dict]) -> gpd.GeoDataFrame:
+    """The prepared parcel table of ``rows``, as check.py builds it."""
+    from landtool.io import canonicalize
+    from landtool.prepare import prepare
+
+    gdf = frame(rows)
+    gdf["source_fid"] = np.arange(1, len(gdf) + 1)
+    return prepare(canonicalize(gdf, "parcels", label="parcels")).parcels
+
+
+def one_verdict(verdicts: pd.DataFrame, subject_id: str, rule: str) -> dict:
+    """The one verdict of ``subject_id`` for ``rule``, its args parsed (``{}`` when none)."""
+    rows = verdicts[(verdicts["subject_id"] == subject_id) & (verdicts["rule"] == rule)]
+    assert len(rows) == 1, f"expected one verdict for {subject_id} {rule}, got {len(rows)}"
+    row = rows.iloc[0].to_dict()
+    args = row.get("args")
+    row["args"] = json.loads(args) if isinstance(args, str) else args if isinstance(args, dict) else {}
+    return row
 
 
 def mu(n: float) -> float:

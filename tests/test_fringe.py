@@ -11,25 +11,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import frame, mu, rect
+from conftest import frame, mu, one_verdict, prepared, rect
 
-from landtool.io import canonicalize
 from landtool.messages import render_verdicts
 from landtool.policy import Param, load_pack
-from landtool.prepare import prepare
 from landtool.rules.fringe import CANDIDATE_COLUMNS, check_fringe, fringe_candidates
 
 
-def prepared(rows: list[dict]) -> gpd.GeoDataFrame:
-    gdf = frame(rows)
-    gdf["source_fid"] = np.arange(1, len(gdf) + 1)
-    return prepare(canonicalize(gdf, "parcels", label="parcels")).parcels
-
-
-def get(verdicts: pd.DataFrame, subject_id: str, rule: str) -> dict:
-    rows = verdicts[(verdicts["subject_id"] == subject_id) & (verdicts["rule"] == rule)]
-    assert len(rows) == 1, f"expected one verdict for {subject_id} {rule}, got {len(rows)}"
-    return rows.iloc[0].to_dict()
 
 
 RENOVATION = {"gfa_before_m2": 40000.0, "gfa_after_m2": 48000.0, "renovation_gfa_m2": 8000.0}
@@ -87,7 +75,7 @@ def fringe(parcel_rows, applications, pack="tiantai"):
 )
 def test_area_cap_per_pack(pack, host_width, fringe_m2, status, limit, binding):
     verdicts, layer = fringe([host(host_width)], apps(("F1", east_of(host_width, fringe_m2))), pack=pack)
-    row = get(verdicts, "H", "fringe.area_cap")
+    row = one_verdict(verdicts, "H", "fringe.area_cap")
     assert (row["status"], row["value"], row["limit"], row["unit"]) == (status, round(fringe_m2, 2), limit, "m2")
     assert row["reason"] == ("within_cap" if status == "pass" else "over_cap")
     assert row["subject"] == "host" and row["headroom"] == pytest.approx(limit - round(fringe_m2, 2))
@@ -111,7 +99,7 @@ def test_area_cap_per_pack(pack, host_width, fringe_m2, status, limit, binding):
 def test_area_cap_sentences():
     # yuhuan, host 60000 m²: 1999.99 m² is under 3 mu = 2000 m²; the sentence compares m² with m²
     verdicts, _ = fringe([host(600)], apps(("F1", east_of(600, 1999.99))), pack="yuhuan")
-    row = get(verdicts, "H", "fringe.area_cap")
+    row = one_verdict(verdicts, "H", "fringe.area_cap")
     assert row["zh"] == (
         "1 块零星地（F1：1,999.99 平方米）累计 1,999.99 平方米 ≤ 2,000 平方米"
         "（亩数上限较小：原用地 60,000 平方米 × 10% = 6,000 平方米，3 亩 = 2,000 平方米）"
@@ -121,7 +109,7 @@ def test_area_cap_sentences():
         "(the area cap binds: host 60,000 m² × 10% = 6,000 m²; 3 mu = 2,000 m²)"
     )
     verdicts, _ = fringe([host(600)], apps(("F1", east_of(600, 6666.68))), pack="taizhou")
-    assert "累计 6,666.68 平方米，超过 6,666.67 平方米（亩数上限较小" in get(verdicts, "H", "fringe.area_cap")["zh"]
+    assert "累计 6,666.68 平方米，超过 6,666.67 平方米（亩数上限较小" in one_verdict(verdicts, "H", "fringe.area_cap")["zh"]
 
 
 @pytest.mark.parametrize(("pack", "status"), [("tiantai", "pass"), ("yuhuan", "fail")])
@@ -131,7 +119,7 @@ def test_area_cap_sums_several_fringe_parcels(pack, status):
     h = {**host(100, 200)}
     items = apps(("F1", rect(100, 0, 120, 100)), ("F2", rect(100, 100, 120, 200)))
     verdicts, layer = fringe([h], items, pack=pack)
-    row = get(verdicts, "H", "fringe.area_cap")
+    row = one_verdict(verdicts, "H", "fringe.area_cap")
     assert (row["status"], row["value"]) == (status, 4000.0)
     assert (row["args"]["n_fringe"], row["args"]["fringe_ids"], row["args"]["fringe_areas_m2"]) == (2, ["F1", "F2"], [2000.0, 2000.0])
     assert "(F1, F2: 2,000, 2,000 m²) add up to 4,000 m²" in row["en"]
@@ -139,24 +127,24 @@ def test_area_cap_sums_several_fringe_parcels(pack, status):
     # a third, 1 m² parcel tips tiantai over: 4001 > 4000
     items = apps(("F1", rect(100, 0, 120, 100)), ("F2", rect(100, 100, 120, 200)), ("F3", rect(-1, 0, 0, 1)))
     verdicts, layer = fringe([h], items, pack=pack)
-    assert get(verdicts, "H", "fringe.area_cap")["status"] == "fail"
-    assert get(verdicts, "H", "fringe.area_cap")["value"] == 4001.0
+    assert one_verdict(verdicts, "H", "fringe.area_cap")["status"] == "fail"
+    assert one_verdict(verdicts, "H", "fringe.area_cap")["value"] == 4001.0
     assert set(layer["status_area_cap"]) == {"fail"}
 
 
 def test_overlapping_applications_count_once():
     # F1 and F2 overlap by 10 × 100 m²: their union is 3000 m², not 2000 + 2000
     verdicts, layer = fringe([host(200)], apps(("F1", rect(200, 0, 220, 100)), ("F2", rect(210, 0, 230, 100))))
-    assert get(verdicts, "H", "fringe.area_cap")["value"] == 3000.0
+    assert one_verdict(verdicts, "H", "fringe.area_cap")["value"] == 3000.0
     assert layer["area_m2"].tolist() == [2000.0, 2000.0] and layer["host_fringe_total_m2"].tolist() == [3000.0, 3000.0]
 
 
 def test_part_inside_the_host_is_not_fringe_land():
     # F reaches 10 m into the host: 30 × 100 m² drawn, 10 × 100 = 1000 m² inside, 2000 m² counted
     verdicts, layer = fringe([host(200)], apps(("F", rect(190, 0, 220, 100))))
-    assert get(verdicts, "H", "fringe.area_cap")["value"] == 2000.0
+    assert one_verdict(verdicts, "H", "fringe.area_cap")["value"] == 2000.0
     assert layer["overlap_host_m2"].tolist() == [1000.0] and layer["area_m2"].tolist() == [2000.0]
-    row = get(verdicts, "F", "fringe.adjacent")
+    row = one_verdict(verdicts, "F", "fringe.adjacent")
     assert (row["status"], row["reason"], row["args"]) == ("pass", "overlaps_host", {"overlap_m2": 1000.0, "snap_m": 0.05})
     assert row["zh"] == "与宿主宗地 H 相接；其中 1,000 平方米位于宿主宗地内，不计入零星地面积"
     assert "not counted" in row["en"]
@@ -179,7 +167,7 @@ def test_part_inside_the_host_is_not_fringe_land():
 @pytest.mark.parametrize("pack", ["taizhou", "tiantai", "yuhuan"])
 def test_adjacent(pack, geometry, status, reason, value):
     verdicts, layer = fringe([host(100)], apps(("F", geometry)), pack=pack)
-    row = get(verdicts, "F", "fringe.adjacent")
+    row = one_verdict(verdicts, "F", "fringe.adjacent")
     # allowed distance: max(gap_m 0, snap_tolerance_m 0.05)
     assert (row["status"], row["reason"], row["value"], row["limit"], row["unit"]) == (status, reason, value, 0.05, "m")
     assert row["headroom"] == pytest.approx(0.05 - value)
@@ -190,9 +178,9 @@ def test_adjacent(pack, geometry, status, reason, value):
 
 def test_adjacent_sentences():
     verdicts, _ = fringe([host(100)], apps(("near", rect(100.02, 0, 120, 50)), ("far", rect(101, 0, 120, 50))))
-    assert get(verdicts, "near", "fringe.adjacent")["zh"] == "与宿主宗地 H 相接（距离 0.02 米，0.05 米以内视为相接）"
-    assert get(verdicts, "near", "fringe.adjacent")["en"] == "touches host parcel H (distance 0.02 m; up to 0.05 m counts as touching)"
-    far = get(verdicts, "far", "fringe.adjacent")
+    assert one_verdict(verdicts, "near", "fringe.adjacent")["zh"] == "与宿主宗地 H 相接（距离 0.02 米，0.05 米以内视为相接）"
+    assert one_verdict(verdicts, "near", "fringe.adjacent")["en"] == "touches host parcel H (distance 0.02 m; up to 0.05 m counts as touching)"
+    far = one_verdict(verdicts, "far", "fringe.adjacent")
     assert far["zh"] == "与宿主宗地 H 相距 1 米，超过允许距离 0.05 米（间距设定 0 米，0.05 米以内视为相接），不属“周边”"
     assert far["en"].endswith("beyond the allowed 0.05 m (gap setting 0 m, up to 0.05 m counts as touching): not surrounding land")
 
@@ -210,7 +198,7 @@ def with_gap(gap_m: float):
 )
 def test_adjacent_with_a_user_gap_for_a_road(x0, status, reason):
     verdicts, _ = fringe([host(100)], apps(("F", rect(x0, 0, 150, 50))), pack=with_gap(30))
-    row = get(verdicts, "F", "fringe.adjacent")
+    row = one_verdict(verdicts, "F", "fringe.adjacent")
     assert (row["status"], row["reason"], row["value"], row["limit"]) == (status, reason, round(x0 - 100, 2), 30.0)
     if reason == "within_gap":
         assert row["args"] == {"gap_m": 30.0}
@@ -243,7 +231,7 @@ def test_adjacent_with_a_user_gap_for_a_road(x0, status, reason):
 @pytest.mark.parametrize("pack", ["taizhou", "yuhuan"])
 def test_intensity(pack, figures, status, reason, value, limit):
     verdicts, _ = fringe([host(200, **figures)], apps(("F", east_of(200, 1000))), pack=pack)
-    row = get(verdicts, "H", "fringe.intensity")
+    row = one_verdict(verdicts, "H", "fringe.intensity")
     assert (row["status"], row["reason"], row["unit"], row["limit"]) == (status, reason, "ratio", limit)
     assert (np.isnan(row["value"]) and np.isnan(value)) or row["value"] == pytest.approx(value, abs=1e-9)
     if reason == "missing_figures":
@@ -254,7 +242,7 @@ def test_intensity(pack, figures, status, reason, value, limit):
 
 def test_intensity_arguments_and_sentences():
     verdicts, _ = fringe([host(200)], apps(("F", east_of(200, 4000))))
-    row = get(verdicts, "H", "fringe.intensity")
+    row = one_verdict(verdicts, "H", "fringe.intensity")
     # a 4000 m² fringe parcel does not enter the FAR denominator: the rise stays 20 %
     assert (row["status"], row["value"], row["limit"]) == ("pass", 0.2, 0.2)
     assert row["args"] == {
@@ -265,7 +253,7 @@ def test_intensity_arguments_and_sentences():
 
     fail = {"gfa_before_m2": 40000, "gfa_after_m2": 47996, "renovation_gfa_m2": 9599}
     verdicts, _ = fringe([host(200, **fail)], apps(("F", east_of(200, 1000))))
-    row = get(verdicts, "H", "fringe.intensity")
+    row = one_verdict(verdicts, "H", "fringe.intensity")
     assert row["args"]["shortfall_m2"] == 4.0  # 1.2 × 40000 − 47996
     assert row["en"] == (
         "FAR rise 19.99% is below 20% (40,000 m² → 47,996 m²) and the renovation share 19.9996% is below 20%; "
@@ -285,7 +273,7 @@ def test_intensity_when_both_conditions_are_required():
     ]
     for figures, status, reason in cases:
         verdicts, _ = fringe([host(200, **figures)], apps(("F", east_of(200, 1000))), pack=pack)
-        row = get(verdicts, "H", "fringe.intensity")
+        row = one_verdict(verdicts, "H", "fringe.intensity")
         assert (row["status"], row["reason"]) == (status, reason)
         assert "both conditions must hold" in row["en"] or reason == "both_met"
 
@@ -295,7 +283,7 @@ def test_intensity_when_both_conditions_are_required():
 
 def test_no_split_flag_and_layer():
     verdicts, layer = fringe([host(200)], apps(("F", east_of(200, 1000))))
-    row = get(verdicts, "F", "fringe.no_split")
+    row = one_verdict(verdicts, "F", "fringe.no_split")
     assert (row["status"], row["reason"]) == ("pass", "carried")
     assert row["zh"] == "按本条协议出让的零星地块原则上不允许分割转让（标记随零星地块传递）"
     assert "may in principle not be split" in row["en"]
@@ -317,18 +305,18 @@ def test_unknown_host_and_empty_geometry_never_raise():
         ignore_index=True,
     )
     verdicts, layer = fringe([host(200)], items)
-    assert (get(verdicts, "F2", "fringe.adjacent")["status"], get(verdicts, "F2", "fringe.adjacent")["reason"]) == ("insufficient_data", "unknown_host")
-    nope = get(verdicts, "NOPE", "fringe.area_cap")
+    assert (one_verdict(verdicts, "F2", "fringe.adjacent")["status"], one_verdict(verdicts, "F2", "fringe.adjacent")["reason"]) == ("insufficient_data", "unknown_host")
+    nope = one_verdict(verdicts, "NOPE", "fringe.area_cap")
     assert (nope["reason"], nope["en"]) == ("unknown_host", "host parcel NOPE is not among the parcels: cannot be checked")
-    assert get(verdicts, "NOPE", "fringe.intensity")["zh"] == "宿主宗地 NOPE 不在宗地图层中，无法检查"
-    f3 = get(verdicts, "F3", "fringe.adjacent")
+    assert one_verdict(verdicts, "NOPE", "fringe.intensity")["zh"] == "宿主宗地 NOPE 不在宗地图层中，无法检查"
+    f3 = one_verdict(verdicts, "F3", "fringe.adjacent")
     assert (f3["status"], f3["reason"]) == ("insufficient_data", "no_geometry")
     # no host id: the input is named
-    f4 = get(verdicts, "F4", "fringe.adjacent")
+    f4 = one_verdict(verdicts, "F4", "fringe.adjacent")
     assert (f4["status"], f4["reason"], f4["args"]) == ("insufficient_data", "no_host_id", {"missing": ["host_parcel_id"]})
     assert f4["en"] == "the fringe plot has no host parcel id (host_parcel_id): cannot be checked"
     # the host's cumulative area is unknown while one of its parcels has no geometry
-    row = get(verdicts, "H", "fringe.area_cap")
+    row = one_verdict(verdicts, "H", "fringe.area_cap")
     assert (row["status"], row["reason"], row["args"]) == ("insufficient_data", "no_fringe_geometry", {"unusable_ids": ["F3"], "area_ratio_max": 0.2, "cap_mu": 10, "cap_m2": 6666.67})
     assert row["zh"] == "宿主宗地 H 的零星地块 F3 图形为空或无效，无法计算累计面积"
     assert len(layer) == 4 and np.isnan(layer["host_fringe_total_m2"].iloc[0])
@@ -345,7 +333,7 @@ def test_hosts_are_found_among_many_parcels_by_id():
     # the host is the last of 2000 parcels; the others are never measured
     rows = [{"parcel_id": f"P{i}", "land_use": "工业用地", "geometry": rect(1000 + 20 * i, 0, 1010 + 20 * i, 10)} for i in range(2000)]
     verdicts, layer = fringe([*rows, host(200)], apps(("F", east_of(200, 1000))))
-    assert get(verdicts, "H", "fringe.area_cap")["status"] == "pass" and layer["host_area_m2"].tolist() == [20000.0]
+    assert one_verdict(verdicts, "H", "fringe.area_cap")["status"] == "pass" and layer["host_area_m2"].tolist() == [20000.0]
 
 
 # ------------------------------------------------------------------ fringe_candidates

@@ -308,11 +308,10 @@ def test_implausible_floors_and_heights_of_buildings():
     assert fixed["floors"].isna().tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize(("field", "value", "kept"), [("floors", 0.0, False), ("floors", 1.0, True), ("height_m", 0.0, False), ("height_m", 1.0, True),
-                                                   ("gfa_m2", 0.0, False), ("gfa_m2", 1.0, True)])
+@pytest.mark.parametrize(("field", "value", "kept"), [(f, v, v >= 1) for f in ("floors", "height_m", "gfa_m2") for v in (0.0, 0.99, 1.0, 1.01)])
 def test_a_building_of_zero_storeys_height_or_floor_area_is_not_plausible(field, value, kept):
     """0 is what an unfilled attribute holds; read as 0 it would lower the parcel's FAR,
-    density or height. At 1 (storey, m, m²) a value is kept."""
+    density or height. The range starts at 1 (storey, m, m²), which is kept; 0.99 is not."""
     table = pd.DataFrame({"building_id": ["B1"], field: [value]})
     fixed, found = implausible_values(table, "buildings")
     assert (len(found) == 0) == kept and (fixed[field].iloc[0] == value) == kept
@@ -336,26 +335,26 @@ def test_implausible_value_sentences():
 # --------------------------------------------------------------------------- paths and files
 
 
-def test_vsizip_shapefile_in_gbk_is_read(tmp_path):
+def zipped_gbk_shapefile(tmp_path, archive: str, folder: str):
+    """The GBK parcels shapefile (without .cpg) zipped as ``archive`` under ``folder/``."""
     shp = tmp_path / "宗地.shp"
     pyogrio.write_dataframe(chinese_parcels(), shp, encoding="GBK")
-    archive = tmp_path / "data.zip"
-    with zipfile.ZipFile(archive, "w") as z:
+    path = tmp_path / archive
+    with zipfile.ZipFile(path, "w") as z:
         for part in shp.parent.glob("宗地.*"):
-            if part.suffix != ".cpg":
-                z.write(part, f"cadastre/{part.name}")
+            if part.suffix not in (".cpg", ".zip"):
+                z.write(part, f"{folder}/{part.name}")
+    return path
+
+
+def test_vsizip_shapefile_in_gbk_is_read(tmp_path):
+    archive = zipped_gbk_shapefile(tmp_path, "data.zip", "cadastre")
     parcels = read_layer(f"/vsizip/{archive}/cadastre/宗地.shp", "parcels")
     assert parcels["owner"].iloc[0] == OWNER and len(parcels) == 2
 
 
 def test_zip_holding_one_gbk_shapefile_is_read(tmp_path):
-    shp = tmp_path / "宗地.shp"
-    pyogrio.write_dataframe(chinese_parcels(), shp, encoding="GBK")
-    archive = tmp_path / "宗地.zip"
-    with zipfile.ZipFile(archive, "w") as z:
-        for part in shp.parent.glob("宗地.*"):
-            if part.suffix not in (".cpg", ".zip"):
-                z.write(part, f"2023/宗地/{part.name}")
+    archive = zipped_gbk_shapefile(tmp_path, "宗地.zip", "2023/宗地")
     assert read_layer(archive, "parcels")["owner"].iloc[0] == OWNER
 
 

@@ -5,44 +5,25 @@ are built in code in EPSG:4549; coordinates are metres relative to (X0, Y0)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import X0, Y0, frame, rect
+from conftest import TAIZHOU_AREA, X0, Y0, frame, one_verdict, poly, prepared, rect
 
 import landtool
-from landtool.io import canonicalize
 from landtool.messages import render_verdicts
 from landtool.policy import load_pack
-from landtool.prepare import prepare
 from landtool.rules.merge import MERGE_RULES, check_merge
 from landtool.rules.proposals import connected_components, positions, shared_boundary_length
 
-TAIZHOU_AREA = ("taizhou", "tiantai", "yuhuan")  # the three packs with the same split/merge text
 AS_OF = dt.date(2024, 1, 1)
 MERGE_ATTRS = {"ownership": "国有", "right_type": "出让", "term_end": "2050-01-01", "standard_land": False}
 
 
-def prepared(rows: list[dict]) -> gpd.GeoDataFrame:
-    gdf = frame(rows)
-    gdf["source_fid"] = np.arange(1, len(gdf) + 1)
-    return prepare(canonicalize(gdf, "parcels", label="parcels")).parcels
 
-
-def poly(*xy: tuple[float, float]) -> shapely.Polygon:
-    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in xy])
-
-
-def get(verdicts: pd.DataFrame, subject_id: str, rule: str) -> dict:
-    rows = verdicts[(verdicts["subject_id"] == subject_id) & (verdicts["rule"] == rule)]
-    assert len(rows) == 1, f"expected one verdict for {subject_id} {rule}, got {len(rows)}"
-    row = rows.iloc[0].to_dict()
-    row["args"] = json.loads(row["args"]) if isinstance(row["args"], str) else {}
-    return row
 
 
 def merge(parcel_rows, groups: dict[str, list[str]], pack="tiantai", lang="en", grades=None, parcels=None):
@@ -83,7 +64,7 @@ def two(**b_attrs):
 )
 def test_merge_adjacent(pack, b, status, blocks):
     verdicts, layer = merge([mparcel("A", rect(0, 0, 100, 100)), mparcel("B", b)], {"G1": ["A", "B"]}, pack=pack)
-    row = get(verdicts, "G1", "merge.adjacent")
+    row = one_verdict(verdicts, "G1", "merge.adjacent")
     assert (row["status"], row["value"], row["limit"], row["unit"]) == (status, blocks, 1, "count")
     assert row["subject"] == "merge_group" and row["interpretation"] and row["parcel_id"] == "A,B"
     assert (row["args"]["n_known"], row["args"]["min_len"]) == (2, 0.5)
@@ -99,12 +80,12 @@ def test_merge_adjacent(pack, b, status, blocks):
 def test_merge_adjacent_sentences_both_languages():
     parcels = [mparcel("A", rect(0, 0, 100, 100)), mparcel("B", rect(100, 0, 200, 100)), mparcel("C", rect(200, 100, 300, 200))]
     zh, _ = merge(parcels, {"G": ["A", "B"], "H": ["A", "B", "C"]}, lang="zh")
-    assert get(zh, "G", "merge.adjacent")["explanation"] == (
+    assert one_verdict(zh, "G", "merge.adjacent")["explanation"] == (
         "2 宗地经共有边界连成一片（共有边界长度，米：A–B 100.00；共有边界不少于 0.5 米才算相邻，先弥合 0.05 米以内的缝隙）"
     )
-    assert get(zh, "H", "merge.adjacent")["explanation"] == "3 宗地未连成一片，分为 2 片：A+B、C（共有边界不少于 0.5 米才算相邻，仅一点相接不算）"
+    assert one_verdict(zh, "H", "merge.adjacent")["explanation"] == "3 宗地未连成一片，分为 2 片：A+B、C（共有边界不少于 0.5 米才算相邻，仅一点相接不算）"
     en, _ = merge(parcels, {"H": ["A", "B", "C"]}, lang="en")
-    assert get(en, "H", "merge.adjacent")["explanation"] == (
+    assert one_verdict(en, "H", "merge.adjacent")["explanation"] == (
         "the 3 parcels do not form one block but 2: A+B, C (at least 0.5 m of shared boundary counts; touching at a corner does not)"
     )
 
@@ -113,7 +94,7 @@ def test_merge_chain_and_layer():
     # A–B share 100 m, B–C share 50 m, A and C do not touch: one block; area 10000 + 10000 + 5000
     parcels = [mparcel("A", rect(0, 0, 100, 100)), mparcel("B", rect(100, 0, 200, 100)), mparcel("C", rect(200, 50, 300, 100))]
     verdicts, layer = merge(parcels, {"G": ["A", "B", "C"]})
-    assert get(verdicts, "G", "merge.adjacent")["reason"] == "one_block"
+    assert one_verdict(verdicts, "G", "merge.adjacent")["reason"] == "one_block"
     row = layer.iloc[0]
     assert row["parcel_ids"] == "A,B,C" and row["area_m2"] == 25000.0 and row["shared_length_m"] == 150.0
     assert row["shared_boundaries"] == "A–B 100.00 m; B–C 50.00 m"
@@ -130,7 +111,7 @@ def test_merge_chain_and_layer():
 )
 def test_merge_same_ownership(b_attrs, status, reason):
     verdicts, _ = merge(two(**b_attrs), {"G": ["A", "B"]})
-    row = get(verdicts, "G", "merge.same_ownership")
+    row = one_verdict(verdicts, "G", "merge.same_ownership")
     assert (row["status"], row["reason"]) == (status, reason)
     if reason == "same":
         assert row["args"]["common_value"] == "国有" and row["explanation"] == "the ownership is the same for all: 国有"
@@ -138,12 +119,12 @@ def test_merge_same_ownership(b_attrs, status, reason):
         assert row["args"]["member_values"] == ["A: 国有", "B: 集体"]
     if reason == "missing_value":
         assert (row["args"]["members_missing"], row["args"]["missing"]) == (["B"], ["ownership"])
-    assert get(verdicts, "G", "merge.same_right_type")["reason"] == "same"
+    assert one_verdict(verdicts, "G", "merge.same_right_type")["reason"] == "same"
 
 
 def test_merge_same_right_type_differs():
     verdicts, _ = merge(two(right_type="划拨"), {"G": ["A", "B"]}, lang="zh")
-    row = get(verdicts, "G", "merge.same_right_type")
+    row = one_verdict(verdicts, "G", "merge.same_right_type")
     assert (row["status"], row["reason"]) == ("fail", "differs")
     assert row["explanation"] == "使用权类型不一致：A: 出让、B: 划拨"
 
@@ -155,7 +136,7 @@ def test_merge_remaining_term():
     # as of 2024-01-01: A ends 2050-01-01 → 9497 days (26 years, 7 leap days) / 365.25 = 26.00 years;
     # B ends 2045-06-30 → 7671 days to 2045-01-01 + 180 = 7851 days / 365.25 = 21.49 years: the shortest
     verdicts, layer = merge(two(term_end="2045-06-30"), {"G": ["A", "B"]})
-    row = get(verdicts, "G", "merge.remaining_term")
+    row = one_verdict(verdicts, "G", "merge.remaining_term")
     assert (row["status"], row["reason"], row["value"], row["unit"]) == ("pass", "shortest", 21.49, "year")
     assert (row["args"]["shortest"], row["args"]["term_end"], row["args"]["member_terms"]) == ("B", "2045-06-30", ["A: 26.00", "B: 21.49"])
     assert row["explanation"] == (
@@ -163,7 +144,7 @@ def test_merge_remaining_term():
     )
     assert layer["remaining_term_years"].tolist() == [21.49] and layer["term_end_min"].tolist() == ["2045-06-30"]
     verdicts, layer = merge(two(term_end=None), {"G": ["A", "B"]})
-    row = get(verdicts, "G", "merge.remaining_term")
+    row = one_verdict(verdicts, "G", "merge.remaining_term")
     assert (row["status"], row["reason"], row["args"]["members_missing"]) == ("insufficient_data", "no_term_end", ["B"])
     assert np.isnan(row["value"]) and np.isnan(layer["remaining_term_years"].iloc[0])  # the shortest is unknown
 
@@ -174,7 +155,7 @@ def test_merge_remaining_term():
 )
 def test_merge_remaining_term_at_expiry(term_end, reason, value):
     verdicts, _ = merge(two(term_end=term_end), {"G": ["A", "B"]})
-    row = get(verdicts, "G", "merge.remaining_term")
+    row = one_verdict(verdicts, "G", "merge.remaining_term")
     assert (row["status"], row["reason"], row["value"]) == ("pass", reason, value)
 
 
@@ -187,11 +168,11 @@ def test_merge_remaining_term_at_expiry(term_end, reason, value):
 )
 def test_merge_transferee(grade, status, reason):
     verdicts, _ = merge(two(), {"G": ["A", "B"]}, grades={"G": grade})
-    row = get(verdicts, "G", "transfer.transferee")
+    row = one_verdict(verdicts, "G", "transfer.transferee")
     assert (row["status"], row["reason"]) == (status, reason)
     if reason == "no_grade":
         assert row["explanation"] == "transferee grade (transferee_grade) missing: —"
-    row = get(verdicts, "G", "merge.no_split_after")
+    row = one_verdict(verdicts, "G", "merge.no_split_after")
     assert (row["status"], row["reason"]) == ("pass", "carried")
 
 
@@ -199,7 +180,7 @@ def test_merge_transferee(grade, status, reason):
 def test_merge_group_with_a_standard_land_member_carries_the_flag(pack):
     # 原工业用地按“标准地”出让的，受让方应按原“标准地”各项指标要求投资建设: by merge as by split
     verdicts, layer = merge(two(standard_land=True), {"G": ["A", "B"]}, pack=pack)
-    row = get(verdicts, "G", "transfer.standard_land")
+    row = one_verdict(verdicts, "G", "transfer.standard_land")
     assert (row["subject"], row["status"], row["reason"], row["args"]["standard_members"]) == ("merge_group", "pass", "member_standard_land", ["B"])
     assert row["clause"] == load_pack(pack).rule("transfer.standard_land").clause
     assert "inherits" in row["explanation"]
@@ -210,19 +191,19 @@ def test_merge_group_with_a_standard_land_member_carries_the_flag(pack):
 
 def test_merge_group_without_standard_land_does_not_carry_it():
     verdicts, layer = merge(two(), {"G": ["A", "B"]}, lang="zh")
-    row = get(verdicts, "G", "transfer.standard_land")
+    row = one_verdict(verdicts, "G", "transfer.standard_land")
     assert (row["status"], row["reason"]) == ("not_applicable", "no_member_standard_land")
     assert row["explanation"] == "合并宗地均非“标准地”出让，不适用"
     assert layer["standard_land"].tolist() == [False]
     # a member whose flag is unknown: cannot say
     verdicts, layer = merge(two(standard_land=None), {"G": ["A", "B"]})
-    row = get(verdicts, "G", "transfer.standard_land")
+    row = one_verdict(verdicts, "G", "transfer.standard_land")
     assert (row["status"], row["reason"], row["args"]["members_missing"]) == ("insufficient_data", "members_flag_missing", ["B"])
 
 
 def test_merge_standard_land_sentence_zh():
     verdicts, _ = merge([mparcel("A", TWO[0][1], standard_land=True), mparcel("B", TWO[1][1], standard_land=True)], {"G": ["A", "B"]}, lang="zh")
-    assert get(verdicts, "G", "transfer.standard_land")["explanation"] == (
+    assert one_verdict(verdicts, "G", "transfer.standard_land")["explanation"] == (
         "合并宗地中 A、B 按“标准地”出让：受让方应按原“标准地”各项指标要求投资建设（标记随合并宗地传递）"
     )
 
@@ -230,10 +211,10 @@ def test_merge_standard_land_sentence_zh():
 def test_merge_unknown_parcel_and_single_parcel():
     verdicts, layer = merge([mparcel("A", rect(0, 0, 100, 100))], {"G": ["A", "ZZ"], "H": ["A"]})
     for rule in ("merge.adjacent", "merge.same_ownership", "merge.remaining_term", "transfer.standard_land"):
-        row = get(verdicts, "G", rule)
+        row = one_verdict(verdicts, "G", rule)
         assert (row["status"], row["reason"], row["args"]["unknown"]) == ("insufficient_data", "unknown_members", ["ZZ"])
-    assert get(verdicts, "G", "merge.adjacent")["explanation"] == "parcel(s) ZZ not among the parcels: cannot be checked"
-    row = get(verdicts, "H", "merge.adjacent")
+    assert one_verdict(verdicts, "G", "merge.adjacent")["explanation"] == "parcel(s) ZZ not among the parcels: cannot be checked"
+    row = one_verdict(verdicts, "H", "merge.adjacent")
     assert (row["status"], row["reason"], row["args"]["n_known"]) == ("insufficient_data", "too_few", 1)
     assert layer.set_index("group_id").loc["G", "unknown_parcels"] == "ZZ"
 
@@ -283,8 +264,8 @@ def test_a_merge_touches_only_its_members(monkeypatch):
         monkeypatch.setattr(shapely, name, wrapper)
     verdicts, layer = merge([], {"G": ["C070000", "C070001"]}, parcels=parcels)
     assert largest and max(largest) <= 2
-    assert get(verdicts, "G", "merge.adjacent")["reason"] == "one_block"
-    assert get(verdicts, "G", "transfer.standard_land")["args"]["standard_members"] == ["C070001"]
+    assert one_verdict(verdicts, "G", "merge.adjacent")["reason"] == "one_block"
+    assert one_verdict(verdicts, "G", "transfer.standard_land")["args"]["standard_members"] == ["C070001"]
     assert layer["area_m2"].tolist() == [20000.0]
 
 

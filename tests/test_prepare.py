@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import shapely
 
@@ -117,6 +118,17 @@ def test_a_building_named_to_a_parcel_it_does_not_touch_leaves_that_parcel_witho
     assert [w.code for w in result.warnings if w.code.startswith("buildings_")] == ["buildings_off_named_parcels"]
     assert [w.args for w in result.warnings if w.code == "buildings_off_named_parcels"] == [{"count": 2, "total": 4}]
     assert set(result.layers["buildings"]["building_id"]) == {"a1", "a2", "b1", "c1", "c2", "d1"}  # nothing lost
+
+
+@pytest.mark.parametrize(("x0", "finding", "far_known"), [(99.5, "off_named_parcel", False), (99.4, "partly_outside_parcels", True)])
+def test_a_named_building_with_half_a_square_metre_on_its_parcel_is_off_it(x0, finding, far_known):
+    """STRADDLE_TOLERANCE_M2 = 0.5 m²: a building with at most that much on the parcel it
+    names does not lie on it; with 0.6 m² it does (and the rest is reported outside)."""
+    parcels = frame([{"parcel_id": "A", "land_use": "工业用地", "geometry": rect(0, 0, 100, 100)}])
+    buildings = frame([{"building_id": "b", "parcel_id": "A", "floors": 1, "geometry": rect(x0, 10, x0 + 20, 11)}])  # 1 m deep
+    result = check(parcels, buildings=buildings)
+    assert problems(result, "buildings") == {"b": finding}
+    assert pd.notna(result.parcels.loc[0, "far"]) == far_known
 
 
 def test_geometry_details_are_recorded_and_kept():

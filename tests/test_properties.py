@@ -64,9 +64,12 @@ def checked(parcels, buildings):
 NO_POLYGON = (frame([{"parcel_id": "P0", "land_use": "工业用地", "gfa_m2": None, "geometry": None}]), None)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(layouts())
-@example(NO_POLYGON)
+def checked_layouts(test):
+    """40 random layouts (and :data:`NO_POLYGON`) for ``test``."""
+    return settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])(given(layouts())(example(NO_POLYGON)(test)))
+
+
+@checked_layouts
 def test_every_feature_is_accounted_for(layout):
     parcels, buildings = layout
     result = checked(parcels, buildings)
@@ -88,9 +91,7 @@ def test_every_feature_is_accounted_for(layout):
         assert not placed & outside
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(layouts())
-@example(NO_POLYGON)
+@checked_layouts
 def test_no_floor_area_evidence_never_passes_a_floor_area_rule(layout):
     parcels, buildings = layout
     result = checked(parcels, buildings)

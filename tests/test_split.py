@@ -11,37 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import X0, Y0, frame, mu, rect
+from conftest import TAIZHOU_AREA, X0, Y0, frame, mu, one_verdict, poly, prepared, rect
 
 from landtool.errors import InputError
-from landtool.io import canonicalize
 from landtool.issues import ISSUE_COLUMNS, render_issues
 from landtool.messages import render_verdicts
 from landtool.policy import load_pack
-from landtool.prepare import prepare
 from landtool.rules.split import SPLIT_PIECE_RULES, SPLIT_PLAN_RULES, check_split
 
-TAIZHOU_AREA = ("taizhou", "tiantai", "yuhuan")  # the three packs with the same split/merge text
 
 
-def prepared(rows: list[dict]) -> gpd.GeoDataFrame:
-    """The prepared parcel table, as check.py builds it."""
-    gdf = frame(rows)
-    gdf["source_fid"] = np.arange(1, len(gdf) + 1)
-    return prepare(canonicalize(gdf, "parcels", label="parcels")).parcels
 
-
-def poly(*xy: tuple[float, float]) -> shapely.Polygon:
-    return shapely.Polygon([(X0 + x, Y0 + y) for x, y in xy])
-
-
-def get(verdicts: pd.DataFrame, subject_id: str, rule: str) -> dict:
-    """The one verdict of ``subject_id`` for ``rule``, its args parsed."""
-    rows = verdicts[(verdicts["subject_id"] == subject_id) & (verdicts["rule"] == rule)]
-    assert len(rows) == 1, f"expected one verdict for {subject_id} {rule}, got {len(rows)}"
-    row = rows.iloc[0].to_dict()
-    row["args"] = json.loads(row["args"]) if isinstance(row["args"], str) else {}
-    return row
 
 
 CLEAN = {"in_production": True, "from_split": False, "from_merge": False, "from_fringe": False, "industrial_real_estate": False, "standard_land": False}
@@ -88,13 +68,13 @@ def test_min_piece_area_at_and_around_10_mu(pack):
     verdicts, layer, _ = split([parent(rect(0, 0, 100, y), industrial_real_estate=True)], pieces(*items), pack=pack)
     expected = {"A": ("pass", 6666.67, "within_limit"), "B": ("fail", 6666.66, "below_limit"), "C": ("pass", 6666.67, "within_limit"), "D": ("pass", 6666.68, "within_limit")}
     for pid, (status, value, reason) in expected.items():
-        row = get(verdicts, pid, "split.min_piece_area")
+        row = one_verdict(verdicts, pid, "split.min_piece_area")
         assert (row["status"], row["value"], row["limit"], row["unit"], row["reason"]) == (status, value, 6666.67, "m2", reason), pid
         assert row["subject"] == "split_piece" and row["parcel_id"] == "P1"
         assert row["headroom"] == pytest.approx(value - 6666.67, abs=1e-9)
         assert row["args"]["limit_mu"] == 10
     # the mu figure is never rounded up to the limit: 6666.66 m² = 9.99999 mu
-    assert get(verdicts, "B", "split.min_piece_area")["args"]["area_mu"] == 9.99999
+    assert one_verdict(verdicts, "B", "split.min_piece_area")["args"]["area_mu"] == 9.99999
     # industrial real estate is exempt from the count only, not from the 10 mu minimum
     assert layer.set_index("piece_id").loc["B", "status_min_piece_area"] == "fail"
     assert layer.set_index("piece_id").loc["A", "area_m2"] == 6666.67
@@ -104,10 +84,10 @@ def test_min_piece_area_sentences_both_languages():
     items = [("A", rect(0, 0, 100, 66.6666)), ("B", rect(0, 66.6666, 100, 200))]
     zh, _, _ = split([parent(rect(0, 0, 100, 200))], pieces(*items), lang="zh")
     en, _, _ = split([parent(rect(0, 0, 100, 200))], pieces(*items), lang="en")
-    assert get(zh, "A", "split.min_piece_area")["explanation"] == "分割宗地面积 6,666.66 平方米（9.99999 亩）< 6,666.67 平方米（10 亩）"
-    assert get(en, "A", "split.min_piece_area")["explanation"] == "piece area 6,666.66 m² (9.99999 mu) is below 6,666.67 m² (10 mu)"
-    assert get(en, "A", "split.min_piece_area")["clause"] == "天政发〔2022〕1号 四（八）"
-    assert get(en, "A", "split.min_piece_area")["interpretation"].startswith('"原则上"')
+    assert one_verdict(zh, "A", "split.min_piece_area")["explanation"] == "分割宗地面积 6,666.66 平方米（9.99999 亩）< 6,666.67 平方米（10 亩）"
+    assert one_verdict(en, "A", "split.min_piece_area")["explanation"] == "piece area 6,666.66 m² (9.99999 mu) is below 6,666.67 m² (10 mu)"
+    assert one_verdict(en, "A", "split.min_piece_area")["clause"] == "天政发〔2022〕1号 四（八）"
+    assert one_verdict(en, "A", "split.min_piece_area")["interpretation"].startswith('"原则上"')
 
 
 # ------------------------------------------------------------------ split.max_pieces
@@ -118,7 +98,7 @@ def test_min_piece_area_sentences_both_languages():
 def test_max_pieces(pack, n, status, reason, headroom):
     items, whole = bands(n)
     verdicts, _, _ = split([parent(whole)], pieces(*items), pack=pack, lang="en")
-    row = get(verdicts, "P1", "split.max_pieces")
+    row = one_verdict(verdicts, "P1", "split.max_pieces")
     assert (row["status"], row["reason"], row["value"], row["limit"], row["unit"], row["headroom"]) == (status, reason, n, 3, "count", headroom)
     # 原则上: a breach of the pack's own number is a fail that a special approval may still allow
     assert row["args"].get("discretionary", False) == (status == "fail")
@@ -128,27 +108,27 @@ def test_max_pieces(pack, n, status, reason, headroom):
 def test_max_pieces_sentences():
     items, whole = bands(4)
     zh, _, _ = split([parent(whole)], pieces(*items), lang="zh")
-    assert get(zh, "P1", "split.max_pieces")["explanation"] == "分割为 4 宗，超过 3 宗；该限值为“原则上”，经特别批准仍可允许"
+    assert one_verdict(zh, "P1", "split.max_pieces")["explanation"] == "分割为 4 宗，超过 3 宗；该限值为“原则上”，经特别批准仍可允许"
     items, whole = bands(2)
     en, _, _ = split([parent(whole)], pieces(*items), lang="en")
-    assert get(en, "P1", "split.max_pieces")["explanation"] == "2 pieces, within the limit of 3"
+    assert one_verdict(en, "P1", "split.max_pieces")["explanation"] == "2 pieces, within the limit of 3"
 
 
 def test_max_pieces_industrial_real_estate_exempt_and_unknown():
     items, whole = bands(4)
     verdicts, _, _ = split([parent(whole, industrial_real_estate=True)], pieces(*items))
-    row = get(verdicts, "P1", "split.max_pieces")
+    row = one_verdict(verdicts, "P1", "split.max_pieces")
     assert (row["status"], row["reason"], row["args"]["exempt_flags"]) == ("pass", "exempt", ["industrial_real_estate"])
     assert "工业地产" in row["explanation"] and np.isnan(row["headroom"])
     # the flag missing: 4 pieces cannot be judged (the exemption might apply)
     verdicts, _, _ = split([parent(whole, industrial_real_estate=None)], pieces(*items), lang="en")
-    row = get(verdicts, "P1", "split.max_pieces")
+    row = one_verdict(verdicts, "P1", "split.max_pieces")
     assert (row["status"], row["reason"], row["args"]["missing"]) == ("insufficient_data", "exemption_unknown", ["industrial_real_estate"])
     assert "industrial_real_estate" in row["explanation"]
     # … but 3 pieces pass whatever the flag
     items, whole = bands(3)
     verdicts, _, _ = split([parent(whole, industrial_real_estate=None)], pieces(*items))
-    assert get(verdicts, "P1", "split.max_pieces")["reason"] == "within_limit"
+    assert one_verdict(verdicts, "P1", "split.max_pieces")["reason"] == "within_limit"
 
 
 # ------------------------------------------------------------------ split.partition
@@ -160,7 +140,7 @@ def test_partition_exact_on_an_l_shape():
     # the L is cut into its vertical arm and two halves of its foot: 20000 + 15000 + 15000 = 50000 m²
     items = [("A", rect(0, 100, 100, 300)), ("B", rect(0, 0, 150, 100)), ("C", rect(150, 0, 300, 100))]
     verdicts, layer, issues = split([parent(L_SHAPE)], pieces(*items))
-    row = get(verdicts, "P1", "split.partition")
+    row = one_verdict(verdicts, "P1", "split.partition")
     assert (row["status"], row["reason"], row["value"], row["limit"], row["unit"]) == ("pass", "exact", 0.0, 0.5, "m2")
     assert row["interpretation"]  # the reading of "exact cover" is stated
     assert row["explanation"] == "各分割宗地恰好拼成原宗地：无缝隙、无重叠、无超出原宗地部分"
@@ -175,7 +155,7 @@ def test_partition_exact_on_a_skewed_quadrilateral():
     quad = poly((0, 0), (240, 0), (260, 120), (20, 130))
     items = [("L", poly((0, 0), (100, 0), (140, 125), (20, 130))), ("R", poly((100, 0), (240, 0), (260, 120), (140, 125)))]
     verdicts, layer, issues = split([parent(quad)], pieces(*items))
-    row = get(verdicts, "P1", "split.partition")
+    row = one_verdict(verdicts, "P1", "split.partition")
     assert (row["status"], row["reason"], row["value"]) == ("pass", "exact", 0.0)
     assert layer.set_index("piece_id")["area_m2"].to_dict() == {"L": 14100.0, "R": 16000.0}
     assert len(issues) == 0  # floating-point crumbs below 0.005 m² are not findings
@@ -197,7 +177,7 @@ def test_partition_exact_on_a_skewed_quadrilateral():
 def test_partition_gap_overlap_outside(b_right, c_left, c_top, status, reason, value, problem, area):
     items = [("A", rect(0, 100, 100, 300)), ("B", rect(0, 0, b_right, 100)), ("C", rect(c_left, 0, 300, c_top))]
     verdicts, _, issues = split([parent(L_SHAPE)], pieces(*items), lang="en")
-    row = get(verdicts, "P1", "split.partition")
+    row = one_verdict(verdicts, "P1", "split.partition")
     assert (row["status"], row["reason"], row["value"]) == (status, reason, value)
     found = issues[issues["problem"] == problem]
     assert len(found) == 1 and found["value_m2"].iloc[0] == area
@@ -218,7 +198,7 @@ def test_partition_gap_overlap_outside(b_right, c_left, c_top, status, reason, v
 def test_partition_sentences_both_languages():
     items = [("A", rect(0, 100, 100, 300)), ("B", rect(0, 0, 149.9, 100)), ("C", rect(150, 0, 300, 100))]
     zh, _, issues_zh = split([parent(L_SHAPE)], pieces(*items), lang="zh")
-    assert get(zh, "P1", "split.partition")["explanation"] == (
+    assert one_verdict(zh, "P1", "split.partition")["explanation"] == (
         "各分割宗地未恰好拼成原宗地：超过 0.5 平方米的缝隙 10 平方米、重叠 0 平方米、超出原宗地 0 平方米，合计 10 平方米（1 处，见数据质量问题）"
     )
     assert issues_zh["detail"].tolist() == ["宗地 P1 的分割宗地之间有缝隙 10.00 平方米（容差 0.5 平方米）：分割方案不通过"]
@@ -263,7 +243,7 @@ def test_building_straddling_the_cut(left_edge, status, reason, value):
         {"building_id": "B2", "geometry": rect(10, 10, 40, 40)},  # wholly in A
     ])
     verdicts, _, issues = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), lang="en", buildings=buildings)
-    row = get(verdicts, "P1", "split.building_integrity")
+    row = one_verdict(verdicts, "P1", "split.building_integrity")
     assert (row["status"], row["reason"], row["value"], row["limit"], row["unit"]) == (status, reason, value, 0.5, "m2")
     assert row["headroom"] == pytest.approx(0.5 - value)
     cut = issues[issues["problem"] == "building_cut"]
@@ -280,7 +260,7 @@ def test_building_straddling_the_cut(left_edge, status, reason, value):
 def test_building_integrity_sentences_both_languages():
     buildings = frame([{"building_id": "B1", "geometry": rect(90, 10, 130, 60)}])
     zh, _, issues = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), lang="zh", buildings=buildings)
-    assert get(zh, "P1", "split.building_integrity")["explanation"] == (
+    assert one_verdict(zh, "P1", "split.building_integrity")["explanation"] == (
         "1 幢房屋被分割线切分（落在主要所在分割宗地以外的面积超过 0.5 平方米，最大 500.00 平方米）：B1"
     )
     assert issues["detail"].tolist() == ["房屋 B1（宗地 P1）有 500.00 平方米落在其主要所在分割宗地以外（容差 0.5 平方米）：视为被分割"]
@@ -288,12 +268,12 @@ def test_building_integrity_sentences_both_languages():
 
 def test_building_integrity_without_layer_and_without_buildings():
     verdicts, _, _ = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), lang="en")
-    row = get(verdicts, "P1", "split.building_integrity")
+    row = one_verdict(verdicts, "P1", "split.building_integrity")
     assert (row["status"], row["reason"], row["args"]["missing"]) == ("insufficient_data", "no_buildings_layer", ["buildings"])
     assert "buildings layer" in row["explanation"]
     elsewhere = frame([{"building_id": "X", "geometry": rect(500, 500, 510, 510)}])
     verdicts, _, _ = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), buildings=elsewhere)
-    row = get(verdicts, "P1", "split.building_integrity")
+    row = one_verdict(verdicts, "P1", "split.building_integrity")
     assert (row["status"], row["reason"], row["value"]) == ("pass", "no_buildings", 0.0)
 
 
@@ -303,7 +283,7 @@ def test_building_on_an_l_shape_cut():
     items = [("A", rect(0, 100, 100, 300)), ("B", rect(0, 0, 300, 100))]
     buildings = frame([{"building_id": "W", "geometry": rect(20, 95, 60, 120)}])
     verdicts, _, _ = split([parent(L_SHAPE)], pieces(*items), buildings=buildings)
-    row = get(verdicts, "P1", "split.building_integrity")
+    row = one_verdict(verdicts, "P1", "split.building_integrity")
     assert (row["status"], row["value"]) == ("fail", 200.0)
 
 
@@ -323,7 +303,7 @@ def test_building_on_an_l_shape_cut():
 def test_facility_land_straddling_the_cut(facility, status, reason, value):
     fac = frame([{"facility_id": "F1", "geometry": facility}])
     verdicts, _, issues = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), lang="en", facility_land=fac)
-    row = get(verdicts, "P1", "split.facility_land")
+    row = one_verdict(verdicts, "P1", "split.facility_land")
     assert (row["status"], row["reason"], row["value"], row["limit"]) == (status, reason, value, 0.5)
     cut = issues[issues["problem"] == "facility_cut"]
     assert (len(cut) == 1) == (value > 0)
@@ -338,23 +318,23 @@ def test_facility_land_as_a_piece_of_its_own():
     items = [("A", rect(0, 0, 200, 100)), ("F", rect(200, 0, 300, 100))]
     fac = frame([{"facility_id": "F1", "geometry": rect(200, 0, 300, 100)}])
     verdicts, _, _ = split([parent(rect(0, 0, 300, 100))], pieces(*items), lang="en", facility_land=fac)
-    row = get(verdicts, "P1", "split.facility_land")
+    row = one_verdict(verdicts, "P1", "split.facility_land")
     assert (row["status"], row["reason"], row["args"]["own_pieces"]) == ("fail", "own_piece", ["F"])
     assert row["explanation"] == "the facility land forms a piece of its own (F: at most 0.5 m² besides facility land), split off from the whole"
     # no facility land on the parcel: does not apply; no layer: insufficient data
     far = frame([{"facility_id": "F9", "geometry": rect(900, 900, 910, 910)}])
     verdicts, _, _ = split([parent(rect(0, 0, 300, 100))], pieces(*items), facility_land=far)
-    row = get(verdicts, "P1", "split.facility_land")
+    row = one_verdict(verdicts, "P1", "split.facility_land")
     assert (row["status"], row["reason"]) == ("not_applicable", "no_facility_land")
     verdicts, _, _ = split([parent(rect(0, 0, 300, 100))], pieces(*items))
-    row = get(verdicts, "P1", "split.facility_land")
+    row = one_verdict(verdicts, "P1", "split.facility_land")
     assert (row["status"], row["reason"], row["args"]["missing"]) == ("insufficient_data", "no_facility_layer", ["facility_land"])
 
 
 def test_facility_land_naming_another_parcel_is_not_counted():
     fac = frame([{"facility_id": "F1", "parcel_id": "OTHER", "geometry": rect(90, 20, 110, 40)}])
     verdicts, _, _ = split([parent(rect(0, 0, 200, 100))], pieces(*TWO_HALVES), facility_land=fac)
-    assert get(verdicts, "P1", "split.facility_land")["reason"] == "no_facility_land"
+    assert one_verdict(verdicts, "P1", "split.facility_land")["reason"] == "no_facility_land"
 
 
 # ------------------------------------------------------------------ parent flags
@@ -374,7 +354,7 @@ def test_facility_land_naming_another_parcel_is_not_counted():
 def test_no_resplit(flags, status, reason, words):
     items, whole = bands(2)
     verdicts, _, _ = split([parent(whole, **flags)], pieces(*items), lang="en")
-    row = get(verdicts, "P1", "split.no_resplit")
+    row = one_verdict(verdicts, "P1", "split.no_resplit")
     assert (row["status"], row["reason"]) == (status, reason) and words in row["explanation"]
     # only the fringe-land origin is a discretionary (原则上) limit
     assert row["args"].get("discretionary", False) == (reason == "fringe_origin")
@@ -383,7 +363,7 @@ def test_no_resplit(flags, status, reason, words):
 def test_no_resplit_sentence_zh():
     items, whole = bands(2)
     verdicts, _, _ = split([parent(whole, from_merge=True)], pieces(*items))
-    row = get(verdicts, "P1", "split.no_resplit")
+    row = one_verdict(verdicts, "P1", "split.no_resplit")
     assert row["args"]["split_origin"] == ["from_merge"] and row["explanation"] == "原宗地由合并形成，不得再分割转让"
 
 
@@ -393,7 +373,7 @@ def test_no_resplit_sentence_zh():
 def test_in_production(value, status, reason):
     items, whole = bands(2)
     verdicts, _, _ = split([parent(whole, in_production=value)], pieces(*items))
-    row = get(verdicts, "P1", "split.in_production")
+    row = one_verdict(verdicts, "P1", "split.in_production")
     assert (row["status"], row["reason"]) == (status, reason)
     if reason == "no_in_production":
         assert row["args"]["missing"] == ["in_production"] and "in_production" in row["explanation"]
@@ -405,7 +385,7 @@ def test_in_production(value, status, reason):
 def test_standard_land_flag(value, status, reason):
     items, whole = bands(2)
     verdicts, layer, _ = split([parent(whole, standard_land=value)], pieces(*items), lang="en")
-    row = get(verdicts, "P1", "transfer.standard_land")
+    row = one_verdict(verdicts, "P1", "transfer.standard_land")
     assert (row["status"], row["reason"], row["subject"]) == (status, reason, "split_plan")
     if status == "pass":
         assert "inherits" in row["explanation"]
@@ -426,7 +406,7 @@ def test_transferee_grade_split(grades, status, reason, bad):
     items, whole = bands(2)
     plan = frame([{"parcel_id": "P1", "piece_id": pid, "transferee_grade": grd, "geometry": g} for (pid, g), grd in zip(items, grades, strict=True)])
     verdicts, _, _ = split([parent(whole)], plan, lang="en")
-    row = get(verdicts, "P1", "transfer.transferee")
+    row = one_verdict(verdicts, "P1", "transfer.transferee")
     assert (row["status"], row["reason"], row["args"].get("bad_grades")) == (status, reason, bad)
     assert row["args"]["excluded"] == ["C", "D"]
     # the compliance half of the clause has no input: a pass says so
@@ -436,7 +416,7 @@ def test_transferee_grade_split(grades, status, reason, bad):
 def test_transferee_sentence_zh():
     items, whole = bands(2)
     verdicts, _, _ = split([parent(whole)], pieces(*items))
-    assert get(verdicts, "P1", "transfer.transferee")["explanation"] == (
+    assert one_verdict(verdicts, "P1", "transfer.transferee")["explanation"] == (
         "受让方上一年度亩均评价等级：S1: B、S2: B，均不属 C、D 类；能耗、环保、质量、安全等合规情况无输入数据，未检查"
     )
 
@@ -453,11 +433,11 @@ def test_unknown_parent_and_empty_piece_never_raise():
     ], ignore_index=True)
     verdicts, layer, issues = split([parent(whole)], plan, lang="en")
     for rule in ("split.partition", "split.in_production", "split.no_resplit", "transfer.standard_land"):
-        row = get(verdicts, "NOPE", rule)
+        row = one_verdict(verdicts, "NOPE", rule)
         assert (row["status"], row["reason"]) == ("insufficient_data", "unknown_parcel")
         assert row["explanation"] == "parcel NOPE is not among the parcels: cannot be checked"
-    assert get(verdicts, "X1", "split.min_piece_area")["status"] == "pass"  # its area is still known (10000 m²)
-    row = get(verdicts, "E", "split.min_piece_area")
+    assert one_verdict(verdicts, "X1", "split.min_piece_area")["status"] == "pass"  # its area is still known (10000 m²)
+    row = one_verdict(verdicts, "E", "split.min_piece_area")
     assert (row["status"], row["reason"]) == ("insufficient_data", "no_geometry")
     assert set(issues["problem"]) == {"split_unknown_parcel", "split_empty_geometry"}
     unknown = issues[issues["problem"] == "split_unknown_parcel"]
@@ -472,7 +452,7 @@ def test_repeated_piece_ids_are_renamed():
     plan.loc[1, "piece_id"] = "S1"
     verdicts, layer, issues = split([parent(whole)], plan, lang="en")
     assert layer["piece_id"].tolist() == ["S1", "S1#2"]
-    assert get(verdicts, "S1#2", "split.min_piece_area")["status"] == "pass"
+    assert one_verdict(verdicts, "S1#2", "split.min_piece_area")["status"] == "pass"
     assert issues["problem"].tolist() == ["split_duplicate_id"]
     assert issues["detail"].iloc[0] == "piece_id S1 repeated in the plan of parcel P1: renamed S1#2"
 
@@ -546,8 +526,8 @@ def test_a_split_touches_only_its_parent(monkeypatch):
     monkeypatch.setattr(shapely, "STRtree", Tree)
     verdicts, layer, issues = check_split(plan, parcels, load_pack("tiantai"), buildings=buildings, facility_land=facility)
     assert largest and max(largest) <= 4  # 2 pieces, 1 parent, the 1 building on it
-    row = get(verdicts, parent_id, "split.building_integrity")
+    row = one_verdict(verdicts, parent_id, "split.building_integrity")
     assert (row["status"], row["reason"], row["args"]["n_buildings"]) == ("pass", "whole", 1)
-    assert get(verdicts, parent_id, "split.partition")["reason"] == "exact"
-    assert get(verdicts, "L", "split.min_piece_area")["value"] == 5000.0
+    assert one_verdict(verdicts, parent_id, "split.partition")["reason"] == "exact"
+    assert one_verdict(verdicts, "L", "split.min_piece_area")["value"] == 5000.0
     assert len(layer) == 2 and len(issues) == 0

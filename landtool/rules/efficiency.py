@@ -16,7 +16,7 @@ import pandas as pd
 from landtool.policy import Rule, compare
 from landtool.rules.common import flag
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, mu_to_m2, ratio
-from landtool.verdicts import declare, only, parcel_verdicts
+from landtool.verdicts import by_reason, declare, only, parcel_verdicts
 
 __all__ = ["benchmark", "grade_incentive", "in_survey_scope", "low_efficiency", "survey_scope"]
 
@@ -29,23 +29,6 @@ declare("efficiency.benchmark", ("not_industrial", "no_figures", "met", "below")
 declare("efficiency.grade_incentive", ("not_industrial", "no_investment", "grade_a", "not_d", "no_incentive"))
 
 
-def _missing(reason: np.ndarray, inputs: dict) -> np.ndarray:
-    """The ``missing`` arg: per row, the input codes listed for its reason (None elsewhere)."""
-    out = np.full(len(reason), None, dtype=object)
-    for code, names in inputs.items():  # a handful of reasons
-        rows = reason == code
-        out[rows] = _each(rows, names)[rows]
-    return out
-
-
-def _each(mask, value) -> np.ndarray:
-    """:func:`landtool.verdicts.only` without a Python loop over the rows when ``value``
-    is one value for every row (a scalar or a list, shared by the rows)."""
-    if isinstance(value, (list, tuple, str)) or np.ndim(value) == 0:
-        table = np.empty(2, dtype=object)
-        table[1] = value
-        return table[np.asarray(mask, dtype=np.intp)]
-    return only(mask, value)
 
 
 def _nan_names(columns: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
@@ -122,10 +105,10 @@ def survey_scope(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
         limit=np.nan if min_area is None else float(min_area),
         unit="mu",
         args={
-            "land_use": _each(reason == "not_industrial", frame["land_use"]),
-            "area_m2": _each(with_area, np.round(area_m2, AREA_DECIMALS)),
-            "limit_m2": _each(with_area, round(mu_to_m2(float(min_area)), AREA_DECIMALS)) if min_area is not None else None,
-            "missing": _missing(reason, {"scale_unknown": ["above_scale"]}),
+            "land_use": only(reason == "not_industrial", frame["land_use"]),
+            "area_m2": only(with_area, np.round(area_m2, AREA_DECIMALS)),
+            "limit_m2": only(with_area, round(mu_to_m2(float(min_area)), AREA_DECIMALS)) if min_area is not None else None,
+            "missing": by_reason(reason, {"scale_unknown": ["above_scale"]}),
         },
     )
 
@@ -181,7 +164,7 @@ def low_efficiency(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFram
     status = np.select([np.isin(reason, ("not_industrial", "out_of_scope")), reason == "scope_unknown"], ["not_applicable", "insufficient_data"], result)
     # What would decide: the missing tax figures, and the revenue where the lines disagree.
     gaps = _nan_names({"tax_10k": tax, "tax_prev_10k": prev, "revenue_10k": np.where(~known & ~agree, np.nan, 0.0)}, reason == "no_tax")
-    missing = _missing(reason, {"scope_unknown": ["above_scale"], "no_tax": gaps, "no_revenue": ["revenue_10k"]})
+    missing = by_reason(reason, {"scope_unknown": ["above_scale"], "no_tax": gaps, "no_revenue": ["revenue_10k"]})
     judged = np.isin(reason, ("no_revenue", "low", "not_low"))
     return parcel_verdicts(
         frame,
@@ -193,12 +176,12 @@ def low_efficiency(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFram
         limit=np.where(np.isin(reason, ("low", "not_low")), limit, np.nan),
         unit="10k_yuan_per_mu",
         args={
-            "land_use": _each(~industrial, frame["land_use"]),
+            "land_use": only(~industrial, frame["land_use"]),
             "missing": missing,
-            "prev": _each(judged, prev),
-            "efficiency_band": _each(np.isin(reason, ("low", "not_low")), band),
-            "large_line": _each(reason == "no_revenue", large_max.number),
-            "other_line": _each(reason == "no_revenue", other_max.number),
+            "prev": only(judged, prev),
+            "efficiency_band": only(np.isin(reason, ("low", "not_low")), band),
+            "large_line": only(reason == "no_revenue", large_max.number),
+            "other_line": only(reason == "no_revenue", other_max.number),
         },
     )
 
@@ -236,10 +219,10 @@ def benchmark(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
         limit=tax_t.number,
         unit="10k_yuan_per_mu",
         args={
-            "land_use": _each(~industrial, frame["land_use"]),
-            "missing": _missing(reason, {"no_figures": gaps}),
-            "va": _each(compared, va),
-            "va_target": _each(compared, va_t.number),
+            "land_use": only(~industrial, frame["land_use"]),
+            "missing": by_reason(reason, {"no_figures": gaps}),
+            "va": only(compared, va),
+            "va_target": only(compared, va_t.number),
         },
     )
 
@@ -269,7 +252,7 @@ def grade_incentive(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFra
         value=investment,
         limit=np.where(is_a, a.number, not_d.number),
         unit="10k_yuan",
-        args={"land_use": _each(~industrial, frame["land_use"])},
+        args={"land_use": only(~industrial, frame["land_use"])},
     )
 
 

@@ -121,15 +121,6 @@ def _labels_of(z: pd.DataFrame) -> np.ndarray:
     return label.to_numpy(object)
 
 
-def _lists(mask, value: list) -> np.ndarray:
-    """An object array holding the list ``value`` where ``mask``, None elsewhere (vectorized)."""
-    mask = np.asarray(mask, dtype=bool)
-    out = np.full(len(mask), None, dtype=object)
-    holder = np.empty(1, dtype=object)
-    holder[0] = list(value)
-    out[mask] = holder
-    return out
-
 
 def _first_given(*arrays: np.ndarray) -> np.ndarray:
     """Per row, the first of ``arrays`` (object arrays of args) that is not None."""
@@ -161,7 +152,7 @@ def zone_labels(frame: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None, zone_ty
 def _named(labels: np.ndarray, flagged: np.ndarray) -> np.ndarray:
     """``labels`` where ``flagged``, with "—" for a flagged parcel whose zone has no label
     (no zones layer given): a sentence that names zones never shows an empty list."""
-    return _first_given(np.where(flagged, labels, None), _lists(flagged, ["—"]))
+    return _first_given(np.where(flagged, labels, None), only(flagged, ["—"]))
 
 
 def _flag_lists(frame: pd.DataFrame, codes: Sequence[str], columns: Sequence[str]) -> np.ndarray:
@@ -234,7 +225,7 @@ def _basis_missing(frame: pd.DataFrame, bases: list[str], mask: np.ndarray) -> n
     """
     after_known = frame["gfa_after_m2"].fillna(frame["gfa_m2"]).notna().to_numpy()
     without_after = ["gfa_after_m2", "gfa_m2"] + (["renovation_gfa_m2"] if "approved_buildings" in bases else [])
-    return _first_given(_lists(mask & after_known, [BASIS_NEEDS[b] for b in bases]), _lists(mask & ~after_known, without_after))
+    return _first_given(only(mask & after_known, [BASIS_NEEDS[b] for b in bases]), only(mask & ~after_known, without_after))
 
 
 def retain_industrial(frame: pd.DataFrame, rule: Rule, pack_id: str, *, zones: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
@@ -289,10 +280,10 @@ def retain_industrial(frame: pd.DataFrame, rule: Rule, pack_id: str, *, zones: g
             "expropriation_zones": _named(zone_labels(frame, zones, ["expropriation_plan"]), reason == "in_expropriation_plan"),
             "plan_zones": _named(zone_labels(frame, zones, ["non_industrial_plan"]), may),
             "grade": only(reason == "grade_not_eligible", grades),
-            "eligible_grades": _lists(np.isin(reason, ["no_grade", "grade_not_eligible"]), eligible),
-            "missing": _first_given(_lists(reason == "no_grade", ["grade"]), _basis_missing(frame, bases, reason == "may_retain_area_unknown")),
+            "eligible_grades": only(np.isin(reason, ["no_grade", "grade_not_eligible"]), eligible),
+            "missing": _first_given(only(reason == "no_grade", ["grade"]), _basis_missing(frame, bases, reason == "may_retain_area_unknown")),
             "retain_mode": only(may, "keep_temporarily" if rule.value("temporary", False) else "keep"),
-            "retain_conditions": _lists(may, conditions_of_pack),
+            "retain_conditions": only(may, conditions_of_pack),
             "commit_basis": only(may, used),
         },
         # 原则上 only for the pack's own condition (grades), never for a plan overlay (expropriation)
@@ -405,7 +396,7 @@ def control_line(frame: pd.DataFrame, rule: Rule, pack_id: str, *, zones: gpd.Ge
             "control_zones": _named(zone_labels(frame, zones, ["control_line"]), inside & (industrial | converted_use)),
             "converted_m2": only(figures, converted),
             "added_m2": only(figures, added),
-            "missing": _lists(reason == "no_balance", ["added_m2"]),
+            "missing": only(reason == "no_balance", ["added_m2"]),
         },
     )
 
@@ -437,9 +428,9 @@ def renovation_admission(frame: pd.DataFrame, rule: Rule, pack_id: str, *, zones
         args={
             "land_use": only(reason == "not_industrial", frame["land_use"]),
             # inside: the excluded zone types holding the parcel; admitted: those it is not in
-            "admission_zone_type": _first_given(only(inside, types_in), _lists(reason == "admitted", zone_types)),
+            "admission_zone_type": _first_given(only(inside, types_in), only(reason == "admitted", zone_types)),
             "admission_zones": _named(zone_labels(frame, zones, zone_types), inside),
-            "excluded_projects": _lists(reason == "admitted", list(rule.value("excluded_projects") or [])),
+            "excluded_projects": only(reason == "admitted", list(rule.value("excluded_projects") or [])),
         },
         discretionary=False,  # a planning overlay (relocation plan), never "原则上"
     )
@@ -471,7 +462,7 @@ def pre_registration(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFr
         unit="ratio",
         args={
             "land_use": only(reason == "not_industrial", frame["land_use"]),
-            "missing": _lists(reason == "no_investment_share", ["investment_share"]),
+            "missing": only(reason == "no_investment_share", ["investment_share"]),
         },
     )
 
@@ -504,9 +495,9 @@ def permit_exempt(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame
     status = np.select([np.isin(reason, ["exempt_both", "exempt_investment", "exempt_floor_area"]), reason == "figure_missing"], ["pass", "insufficient_data"], "not_applicable")
     unknown_inv, unknown_floor = np.isnan(investment), np.isnan(floor)
     missing = _first_given(
-        _lists(reason == "no_project", ["investment_10k", "renovation_gfa_m2"]),
-        _lists((reason == "figure_missing") & unknown_inv, ["investment_10k"]),
-        _lists((reason == "figure_missing") & unknown_floor, ["renovation_gfa_m2"]),
+        only(reason == "no_project", ["investment_10k", "renovation_gfa_m2"]),
+        only((reason == "figure_missing") & unknown_inv, ["investment_10k"]),
+        only((reason == "figure_missing") & unknown_floor, ["renovation_gfa_m2"]),
     )
     figures = ~np.isin(reason, ["not_industrial", "no_project"])
     return parcel_verdicts(
@@ -587,7 +578,7 @@ def standard_land(
             "supply_date": only(dated, dates.dt.strftime("%Y-%m-%d").to_numpy(object)),
             "period_from": only(outside, supplied_from.isoformat()) if supplied_from else None,
             "period_until": only(outside, supplied_until.isoformat()) if supplied_until else None,
-            "missing": _lists(reason == "no_standard_flag", ["standard_land"]),
+            "missing": only(reason == "no_standard_flag", ["standard_land"]),
         },
     )
 

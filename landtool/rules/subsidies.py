@@ -50,14 +50,15 @@ from landtool.rules.common import flag
 from landtool.rules.indicators import GAP_INPUTS
 from landtool.rules.landuse import renovation_applicant
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
-from landtool.verdicts import declare, only, parcel_verdicts
+from landtool.verdicts import by_reason, declare, only, parcel_verdicts
 
 __all__ = ["PRODUCTION_USES", "floor_tier_amounts", "rent_subsidy", "vertical_subsidy"]
 
 #: Building uses that count as production plant (生产厂房).
 PRODUCTION_USES = r"production|生产|厂房|车间"
 
-#: Reasons of the taizhou / yuhuan scheme (by grade, or by floor tier).
+#: Reasons of the taizhou / yuhuan scheme (by grade, or by floor tier), in the order they are
+#: decided (the last when no other holds).
 BY_GRADE_REASONS = (
     "not_industrial",
     "not_applicant",
@@ -98,26 +99,6 @@ def _grades(frame: pd.DataFrame) -> np.ndarray:
     return frame["grade"].fillna("").astype(str).str.strip().str.upper().to_numpy(object)
 
 
-def _missing(reason: np.ndarray, inputs: dict) -> np.ndarray:
-    """The ``missing`` arg: per row, the input codes listed for its reason (None elsewhere).
-
-    ``inputs`` maps a reason to a list of codes, or to per-row lists.
-    """
-    out = np.full(len(reason), None, dtype=object)
-    for code, names in inputs.items():  # a handful of reasons
-        rows = reason == code
-        out[rows] = _each(rows, names)[rows]
-    return out
-
-
-def _each(mask, value) -> np.ndarray:
-    """:func:`landtool.verdicts.only` without a Python loop over the rows when ``value``
-    is one value for every row (a scalar or a list, shared by the rows)."""
-    if isinstance(value, (list, tuple, str)) or np.ndim(value) == 0:
-        table = np.empty(2, dtype=object)
-        table[1] = value
-        return table[np.asarray(mask, dtype=np.intp)]
-    return only(mask, value)
 
 
 def _lists(codes: np.ndarray, lists: list[list[str]]) -> np.ndarray:
@@ -249,20 +230,8 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
         over,
         amount <= 0,
     ]
-    choices = [
-        "not_industrial",
-        "not_applicant",
-        "no_renovation_figures",
-        "no_grade",
-        "grade_not_eligible",
-        "no_buildings_layer",
-        "no_building",
-        "building_incomplete",
-        "no_own_use_area",
-        "above_20_percent",
-        "no_tier_area",
-    ]
-    reason = np.select(conditions, choices, "floor_tiers")
+    # BY_GRADE_REASONS is in the order of the conditions; the last is the default
+    reason = np.select(conditions, BY_GRADE_REASONS[:-1], BY_GRADE_REASONS[-1])
     paid = np.isin(reason, ("above_20_percent", "floor_tiers"))
     insufficient = np.isin(reason, ("no_renovation_figures", "no_grade", "no_buildings_layer", "no_building", "building_incomplete"))
     status = np.where(paid, "pass", np.where(insufficient, "insufficient_data", "not_applicable"))
@@ -272,7 +241,7 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
     figure_gap = np.where(np.isnan(after), 0, np.where(np.isnan(before) & np.isnan(renovation), 1, np.where(np.isnan(before), 2, 3)))
     figure_lists = _lists(figure_gap, [["gfa_after_m2"], ["gfa_before_m2", "renovation_gfa_m2"], ["gfa_before_m2"], ["renovation_gfa_m2"]])
     building_lists = _lists(np.where(over, 0, 1), [["gfa_m2", "floors"], ["floors"]])
-    missing = _missing(
+    missing = by_reason(
         reason,
         {
             "no_renovation_figures": figure_lists,
@@ -296,21 +265,21 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
         limit=np.where(paid, cap, np.nan),
         unit="yuan",
         args={
-            "land_use": _each(~industrial, frame["land_use"]),
+            "land_use": only(~industrial, frame["land_use"]),
             "missing": missing,
-            "rise": _each(with_figures, rise),
-            "share": _each(with_figures, share),
-            "rise_line": _each(with_lines, rise_p.number),
-            "share_line": _each(with_lines, share_p.number),
-            "grade": _each(np.isin(reason, ("grade_not_eligible", "above_20_percent")), grades),
-            "eligible_grades": _each(reason == "grade_not_eligible", sorted(rates)),
-            "part_m2": _each(route1, part),
-            "own_new_m2": _each(route1, own_new),
-            "base_m2": _each(route1, base),
-            "rate": _each(route1, rate),
-            "first_floor": _each(route2, min((int(k) for k in rule.value("floor_rates_yuan_per_m2", {})), default=0)),
-            "tier_m2": _each(reason == "floor_tiers", np.round(figures["tier_m2"], AREA_DECIMALS)),
-            "raw": _each(paid, raw),
+            "rise": only(with_figures, rise),
+            "share": only(with_figures, share),
+            "rise_line": only(with_lines, rise_p.number),
+            "share_line": only(with_lines, share_p.number),
+            "grade": only(np.isin(reason, ("grade_not_eligible", "above_20_percent")), grades),
+            "eligible_grades": only(reason == "grade_not_eligible", sorted(rates)),
+            "part_m2": only(route1, part),
+            "own_new_m2": only(route1, own_new),
+            "base_m2": only(route1, base),
+            "rate": only(route1, rate),
+            "first_floor": only(route2, min((int(k) for k in rule.value("floor_rates_yuan_per_m2", {})), default=0)),
+            "tier_m2": only(reason == "floor_tiers", np.round(figures["tier_m2"], AREA_DECIMALS)),
+            "raw": only(paid, raw),
         },
     )
 
@@ -389,7 +358,7 @@ def _vertical_expansion(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.Dat
     amount = _fix_rounding(amount, raw, owner, np.minimum(owner_raw, cap))
 
     before_unknown = np.isnan(before.to_numpy(float)).astype(int)
-    missing = _missing(
+    missing = by_reason(
         reason,
         {
             # renovation_gfa_m2 alone, or the one of before / after that is missing, would give it
@@ -409,19 +378,19 @@ def _vertical_expansion(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.Dat
         limit=np.where(eligible, cap, np.nan),
         unit="yuan",
         args={
-            "land_use": _each(~industrial, frame["land_use"]),
+            "land_use": only(~industrial, frame["land_use"]),
             "missing": missing,
-            "far": _each(np.isin(reason, ("far_not_above", "expansion")), far),
-            "subsidy_far_line": np.where(eligible, np.where(silent, "default_contract_far", "contract_far"), _each(reason == "far_not_above", line_code)),
-            "line_far": _each(reason == "far_not_above", failing_value),
-            "industry_far": _each(eligible, industry),
-            "contract_far": _each(eligible, contract),
-            "expansion_m2": _each(np.isin(reason, ("small_expansion", "expansion")), expansion),
-            "min_m2": _each(reason == "small_expansion", min_p.number),
-            "rate": _each(eligible, rate),
-            "raw": _each(eligible, raw),
-            "owner": _each(eligible, frame["owner"]),
-            "owner_raw": _each(eligible, owner_raw),
+            "far": only(np.isin(reason, ("far_not_above", "expansion")), far),
+            "subsidy_far_line": np.where(eligible, np.where(silent, "default_contract_far", "contract_far"), only(reason == "far_not_above", line_code)),
+            "line_far": only(reason == "far_not_above", failing_value),
+            "industry_far": only(eligible, industry),
+            "contract_far": only(eligible, contract),
+            "expansion_m2": only(np.isin(reason, ("small_expansion", "expansion")), expansion),
+            "min_m2": only(reason == "small_expansion", min_p.number),
+            "rate": only(eligible, rate),
+            "raw": only(eligible, raw),
+            "owner": only(eligible, frame["owner"]),
+            "owner_raw": only(eligible, owner_raw),
         },
     )
 
@@ -487,7 +456,7 @@ def rent_subsidy(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
     paid = reason == "rent"
     insufficient = np.isin(reason, ("no_investment", "no_grade"))
     status = np.where(paid, "pass", np.where(insufficient, "insufficient_data", "not_applicable"))
-    missing = _missing(reason, {"no_investment": ["investment_10k"], "no_grade": ["grade"]})
+    missing = by_reason(reason, {"no_investment": ["investment_10k"], "no_grade": ["grade"]})
     return parcel_verdicts(
         frame,
         rule,
@@ -499,14 +468,14 @@ def rent_subsidy(frame: pd.DataFrame, rule: Rule, pack_id: str) -> pd.DataFrame:
         unit="yuan",
         args={
             "missing": missing,
-            "investment": _each(reason == "investment_below", investment),
-            "min_investment": _each(np.isin(reason, ("investment_below", "no_investment")), min_p.number),
-            "grade": _each(reason == "grade_below", grades),
-            "eligible_grades": _each(np.isin(reason, ("grade_below", "no_grade")), eligible_grades),
-            "leased_m2": _each(paid, leased),
-            "rate": _each(paid, rate),
-            "months": _each(paid, months),
-            "raw": _each(paid, raw),
+            "investment": only(reason == "investment_below", investment),
+            "min_investment": only(np.isin(reason, ("investment_below", "no_investment")), min_p.number),
+            "grade": only(reason == "grade_below", grades),
+            "eligible_grades": only(np.isin(reason, ("grade_below", "no_grade")), eligible_grades),
+            "leased_m2": only(paid, leased),
+            "rate": only(paid, rate),
+            "months": only(paid, months),
+            "raw": only(paid, raw),
         },
     )
 
