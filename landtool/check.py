@@ -379,6 +379,7 @@ def check(
     if sample:
         warnings.append(Message("sample_checked", {"path": str(sample_dir())}))
     warnings += reader.warnings + measured.warnings + plan_warnings + _reading_warnings(frame, buildings_given=layers.get("buildings") is not None, label=source_label(buildings) if buildings is not None and not isinstance(buildings, gpd.GeoDataFrame) else "buildings")
+    warnings += _straddle_warning(frame, layers["issues"])
     run = {
         "landtool": __version__,
         "pack": pack.id,
@@ -422,6 +423,19 @@ def _in_order(issues: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                          "feature": issues["feature_id"].astype(str).to_numpy()})
     order = keys.sort_values(["rank", "fid", "problem", "feature"], na_position="last", kind="stable").index.to_numpy()
     return issues.iloc[order].reset_index(drop=True)
+
+
+def _straddle_warning(frame: pd.DataFrame, issues: pd.DataFrame) -> list[Message]:
+    """Industrial parcels on which part of another parcel's building lies (``straddles_parcels``
+    findings name them as ``other``): their FAR, density and height count only the buildings
+    assigned to them, so an official should look at those findings before signing."""
+    rows = issues[issues["problem"] == "straddles_parcels"] if len(issues) else issues
+    if not len(rows):
+        return []
+    others = {json.loads(a).get("other") for a in rows["args"] if isinstance(a, str)}
+    industrial = frame.loc[frame["is_industrial"].to_numpy(bool), "parcel_id"].astype(str)
+    count = int(industrial.isin(others).sum())
+    return [Message("parcels_straddled", {"count": count, "total": len(industrial)})] if count else []
 
 
 def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str) -> list[Message]:

@@ -131,6 +131,16 @@ def test_a_named_building_with_half_a_square_metre_on_its_parcel_is_off_it(x0, f
     assert pd.notna(result.parcels.loc[0, "far"]) == far_known
 
 
+def test_parcels_reached_by_a_neighbours_building_are_a_warning():
+    parcels = frame([{"parcel_id": pid, "land_use": "工业用地", "geometry": rect(100 * k, 0, 100 * k + 100, 100)} for k, pid in enumerate("ABC")])
+    buildings = frame([{"building_id": "b1", "floors": 2, "geometry": rect(90, 10, 130, 30)},  # mostly in B, 200 m² in A
+                       {"building_id": "b2", "floors": 1, "geometry": rect(210, 10, 220, 20)}])  # wholly in C
+    result = check(parcels, buildings=buildings)
+    [warning] = [w for w in result.warnings if w.code == "parcels_straddled"]
+    assert warning.args == {"count": 1, "total": 3}  # A only: b1 is counted on B
+    assert warning.render("en").startswith("1 of the 3 industrial parcels have part of another parcel's building on them")
+
+
 def test_geometry_details_are_recorded_and_kept():
     square_z = shapely.Polygon([(X0, Y0, 5), (X0 + 10, Y0, 5), (X0 + 10, Y0 + 10, 5), (X0, Y0 + 10, 5)])
     repeated = shapely.Polygon([(X0 + 20, Y0), (X0 + 30, Y0), (X0 + 30, Y0), (X0 + 30, Y0 + 10), (X0 + 20, Y0 + 10)])
