@@ -2,10 +2,13 @@
 
 The verdicts are streamed into GDAL through Arrow, their sentences rendered batch by
 batch, so memory does not grow with the number of rows. Text that repeats is stored
-once: a rule's interpretation in the ``rules`` table, each distinct explanation in
-``sentences`` and each distinct args object in ``verdict_args`` (a tenth of the rows on
-a city's cadastre). ``verdicts`` is a view that joins them to the rows
-(``verdict_rows``), so scripts reading ``verdicts`` see every column of the contract. The
+once: a rule's interpretation in the ``rules`` table, each distinct combination of the
+code columns (subject, rule, status, reason, unit, pack, clause) in ``verdict_kinds``,
+each distinct explanation in ``sentences`` and each distinct args object in
+``verdict_args`` (a tenth of the rows on a city's cadastre). A row of ``verdict_rows`` is
+then ids and numbers: eight columns where the contract has fourteen, which is what SQLite
+spends its time on. ``verdicts`` is a view that joins them to the rows, so scripts reading
+``verdicts`` see every column of the contract. The
 file is written as a temporary file next to the target and moved into place, so a failed
 run never leaves a half-written output.
 """
@@ -34,7 +37,6 @@ from landtool.output import (
     result_from,
     rules_table,
     run_table,
-    verdict_schema,
 )
 from landtool.result import VERDICT_COLUMNS, CheckResult
 from landtool.styles import layer_status_columns, write_layer_styles
@@ -44,12 +46,18 @@ __all__ = ["read_geopackage", "write_geopackage"]
 #: The ``verdicts`` view: the rows with their texts, columns in contract order.
 _VIEW = (
     "CREATE VIEW verdicts AS SELECT {columns} FROM verdict_rows v "
-    "LEFT JOIN rules r ON r.pack = v.pack AND r.rule = v.rule "
+    "JOIN verdict_kinds k ON k.kind = v.kind "
+    "LEFT JOIN rules r ON r.pack = k.pack AND r.rule = k.rule "
     "LEFT JOIN sentences s ON s.sentence = v.sentence "
     "LEFT JOIN verdict_args a ON a.args_id = v.args_id"
 )
+#: The code columns kept once per distinct combination in ``verdict_kinds``.
+KIND_COLUMNS = ("subject", "rule", "status", "reason", "unit", "pack", "clause")
 #: Where each contract column comes from in the view.
-_SOURCES = {"interpretation": 'r."interpretation"', "explanation": 's."explanation"', "args": 'a."args"'}
+_SOURCES = {
+    "interpretation": 'r."interpretation"', "explanation": 's."explanation"', "args": 'a."args"',
+    **{c: f'k."{c}"' for c in KIND_COLUMNS},
+}
 
 
 @contextmanager
@@ -79,7 +87,8 @@ def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None 
         texts = _Texts()
         stream = pa.RecordBatchReader.from_batches(_ROW_SCHEMA, _row_batches(result, lang, texts))
         pyogrio.write_arrow(stream, tmp, layer="verdict_rows", driver="GPKG", geometry_name=None, geometry_type=None, crs=None)
-        for name, table in {"sentences": texts.table("sentence", "explanation"), "verdict_args": texts.table("args_id", "args"),
+        for name, table in {"verdict_kinds": texts.kinds_table(), "sentences": texts.table("sentence", "explanation"),
+                            "verdict_args": texts.table("args_id", "args"),
                             "rules": rules_table(result, lang), "run": run_table(result), **(tables or {})}.items():
             _write(table, tmp, name)
         for name in GPKG_LAYERS:
@@ -92,19 +101,22 @@ def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None 
     return path
 
 
-#: The columns of ``verdict_rows``: the contract's, with the texts as keys into their tables.
+#: The columns of ``verdict_rows``: ids into ``verdict_kinds``, ``sentences`` and
+#: ``verdict_args``, and the contract's numbers.
 _ROW_SCHEMA = pa.schema(
-    [("sentence", pa.int64()) if f.name == "explanation" else ("args_id", pa.int64()) if f.name == "args" else f for f in verdict_schema(interpretation=False)]
+    [("subject_id", pa.string()), ("parcel_id", pa.string()), ("kind", pa.int64()), ("value", pa.float64()), ("limit", pa.float64()),
+     ("headroom", pa.float64()), ("sentence", pa.int64()), ("args_id", pa.int64())]
 )
 
 
 class _Texts:
-    """Each distinct explanation and args text once, with a number (from 1), across the batches."""
+    """Each distinct explanation, args text and kind (a tuple of the code columns) once,
+    with a number (from 1), across the batches."""
 
     def __init__(self):
-        self.ids = {"explanation": {}, "args": {}}
+        self.ids = {"explanation": {}, "args": {}, "kind": {}}
 
-    def ids_of(self, column: str, texts: np.ndarray) -> np.ndarray:
+    def ids_of(self, column: str, texts) -> np.ndarray:
         """The numbers of ``texts`` (new ones get the next numbers)."""
         known = self.ids[column]
         return np.fromiter((known.setdefault(text, len(known) + 1) for text in texts), dtype=np.int64, count=len(texts))
@@ -112,6 +124,30 @@ class _Texts:
     def table(self, key: str, column: str) -> pd.DataFrame:
         known = self.ids["explanation" if column == "explanation" else "args"]
         return pd.DataFrame({key: np.fromiter(known.values(), dtype=np.int64, count=len(known)), column: pd.Series(list(known), dtype=object)})
+
+    def kinds_table(self) -> pd.DataFrame:
+        known = self.ids["kind"]
+        table = pd.DataFrame(list(known), columns=list(KIND_COLUMNS), dtype=object)
+        table.insert(0, "kind", np.fromiter(known.values(), dtype=np.int64, count=len(known)))
+        return table
+
+
+def _kind_codes(chunk: pd.DataFrame, texts: _Texts) -> np.ndarray:
+    """The ``verdict_kinds`` number of each row: the rows' distinct combinations of the code
+    columns are found on integer codes, and only those are looked up."""
+    combo = np.zeros(len(chunk), dtype=np.int64)
+    columns = []
+    for name in KIND_COLUMNS:
+        column = chunk[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, values = column.cat.codes.to_numpy().astype(np.int64), column.cat.categories.to_numpy(dtype=object)
+        else:
+            codes, values = column_codes(column)
+        columns.append((codes, values))
+        combo = pd.factorize(combo * (len(values) + 1) + (codes + 1), use_na_sentinel=False)[0].astype(np.int64)
+    _, firsts = np.unique(combo, return_index=True)
+    kinds = [tuple(values[codes[i]] if codes[i] >= 0 else None for codes, values in columns) for i in firsts]
+    return texts.ids_of("kind", kinds)[combo]
 
 
 #: Verdict rows rendered and written at a time.
@@ -128,15 +164,9 @@ def _row_batches(result: CheckResult, lang: str, texts: _Texts, *, rows: int = B
         sentence_ids = texts.ids_of("explanation", sentences)[codes]
         arg_codes, arg_texts = column_codes(chunk["args"]) if "args" in chunk else (np.full(len(chunk), -1), np.array([], dtype=object))
         arg_ids = np.append(texts.ids_of("args", arg_texts), 0)[np.where(arg_codes < 0, len(arg_texts), arg_codes)]
-        columns = []
-        for field in _ROW_SCHEMA:
-            if field.name == "sentence":
-                columns.append(pa.array(sentence_ids, type=pa.int64()))
-            elif field.name == "args_id":
-                columns.append(pa.array(arg_ids, type=pa.int64(), mask=arg_ids == 0))
-            else:
-                columns.append(arrow_column(chunk[field.name], field.type))
-        yield pa.record_batch(columns, schema=_ROW_SCHEMA)
+        made = {"kind": pa.array(_kind_codes(chunk, texts)), "sentence": pa.array(sentence_ids, type=pa.int64()),
+                "args_id": pa.array(arg_ids, type=pa.int64(), mask=arg_ids == 0)}
+        yield pa.record_batch([made[f.name] if f.name in made else arrow_column(chunk[f.name], f.type) for f in _ROW_SCHEMA], schema=_ROW_SCHEMA)
 
 
 def _add_verdicts_view(path: Path) -> None:
@@ -172,6 +202,11 @@ def read_geopackage(path: str | Path) -> CheckResult:
     run = parse_run_table(pd.DataFrame(pyogrio.read_dataframe(path, layer="run")))
     layers = {name: pyogrio.read_dataframe(path, layer=name, use_arrow=True) for name in GPKG_LAYERS if name in names and name != "parcels"}
     table = pd.DataFrame(pyogrio.read_dataframe(path, layer="verdict_rows", read_geometry=False, use_arrow=True))
+    if "verdict_kinds" in names:  # the code columns, from each row's kind
+        kinds = pd.DataFrame(pyogrio.read_dataframe(path, layer="verdict_kinds", read_geometry=False, use_arrow=True))
+        where = pd.Index(kinds.pop("kind")).get_indexer(table.pop("kind"))
+        for column in KIND_COLUMNS:
+            table[column] = pd.Categorical(kinds[column].astype(object)).take(where) if len(kinds) else pd.Categorical([])
     args = pd.DataFrame(pyogrio.read_dataframe(path, layer="verdict_args", read_geometry=False, use_arrow=True)).set_index("args_id")["args"]
     table["args"] = pd.Series(table.pop("args_id").map(args).to_numpy(dtype=object), index=table.index, dtype=object)
     parcels = pyogrio.read_dataframe(path, layer="parcels", use_arrow=True)

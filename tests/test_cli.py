@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 import pytest
 from typer.testing import CliRunner
@@ -59,6 +60,24 @@ def test_gpkg_output(parcels_file, tmp_path):
     run = pyogrio.read_dataframe(out, layer="run", read_geometry=False).set_index("key")["value"]
     stages = json.loads(run["stage_timings"])
     assert list(stages) == ["read_s", "measure_s", "rules_s", "proposals_s", "layers_s"] and min(stages.values()) >= 0
+
+
+def test_gpkg_verdicts_view_is_the_json_table(parcels_file, tmp_path):
+    """The compact ``verdict_rows`` (ids and numbers) joined back in the ``verdicts`` view
+    give exactly the rows --json prints; each combination of code columns is stored once."""
+    out = tmp_path / "result.gpkg"
+    assert runner.invoke(app, ["check", parcels_file, "--out", str(out), "--as-of", "2023-06-30", "--lang", "en"]).exit_code == 0
+    printed = runner.invoke(app, ["check", parcels_file, "--json", "--as-of", "2023-06-30", "--lang", "en"])
+    view = pyogrio.read_dataframe(out, layer="verdicts", read_geometry=False)
+    expected = pd.DataFrame(json.loads(printed.stdout))[list(view.columns)]
+    key = ["subject", "subject_id", "rule"]
+    got, want = (f.sort_values(key).reset_index(drop=True).astype(object).where(f.notna(), None) for f in (view, expected))
+    pd.testing.assert_frame_equal(got, want.sort_values(key).reset_index(drop=True), check_dtype=False)
+    rows = pyogrio.read_dataframe(out, layer="verdict_rows", read_geometry=False)
+    assert list(rows.columns) == ["subject_id", "parcel_id", "kind", "value", "limit", "headroom", "sentence", "args_id"]
+    kinds = pyogrio.read_dataframe(out, layer="verdict_kinds", read_geometry=False)
+    code_columns = ["subject", "rule", "status", "reason", "unit", "pack", "clause"]
+    assert len(kinds) == len(view[code_columns].drop_duplicates()) < len(view)
 
 
 def test_expired_pack_warns_and_completes(parcels_file):

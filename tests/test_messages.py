@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import landtool.check
-from landtool.messages import LANGS, catalogue, fmt_number
+from landtool.messages import LANGS, _float_texts, catalogue, fmt_number
 from landtool.policy import RULE_IDS
 from landtool.verdicts import REASONS, SHARED_REASONS
 
@@ -111,3 +114,11 @@ def test_templates_render_with_their_conversions():
     assert en.format("{v} of {w:,.2f}", {"v": 2.9999850000000002, "w": 6666.666667}) == "2.999985 of 6,666.67"
     assert en.format("{missing}", {}) == "—"
     assert fmt_number(1_000_000.0) == "1,000,000"
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30), st.sampled_from(["", ",.2f", ".1f"]))
+@example([0.0, -0.0, -1e-7, 2.9999850000000002, 1234567.891, float("nan")], "")
+def test_numbers_formatted_at_once_read_as_one_by_one(values, spec):
+    """The array path for a column of floats writes what fmt_number writes for each value."""
+    one_by_one = ["—" if math.isnan(v) else fmt_number(v, spec) for v in values]
+    assert _float_texts(values, spec) == one_by_one

@@ -349,8 +349,19 @@ def _format_each(cat: Catalogue, name: str, values: np.ndarray, spec: str, conve
             _, firsts = np.unique(inverse, return_index=True)
             uniques = values[firsts]
     texts = np.empty(len(uniques), dtype=object)
-    texts[:] = [cat._field(name, u.item() if isinstance(u, np.generic) else u, spec, conversion) for u in uniques]
+    if conversion is None and uniques.dtype.kind == "f":  # plain numbers: fmt_number without its per-value dispatch
+        texts[:] = _float_texts(uniques.tolist(), spec)
+    else:
+        texts[:] = [cat._field(name, u.item() if isinstance(u, np.generic) else u, spec, conversion) for u in uniques]
     return np.asarray(inverse).reshape(-1).astype(np.int64), texts
+
+
+def _float_texts(values: list[float], spec: str) -> list[str]:
+    """:func:`fmt_number` of each float (NaN → "—"), as :meth:`Catalogue._field` gives it."""
+    if spec:
+        return ["—" if v != v else format(v, spec) for v in values]
+    texts = [f"{v:,.6f}".rstrip("0").rstrip(".") for v in values]
+    return ["—" if v != v else ("0" if t in ("", "-0") else t) for v, t in zip(values, texts)]
 
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
