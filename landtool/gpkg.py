@@ -94,7 +94,7 @@ def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None 
         for name in GPKG_LAYERS:
             layer = layers.get(name)
             if layer is not None:
-                _write(layer, tmp, name, promote_to_multi=True)
+                _write(layer, tmp, name, multi=True)
         _add_verdicts_view(tmp)
         # QGIS opens the eligibility layers with the map's colours and labels.
         write_layer_styles(tmp, layer_status_columns(result), lang=lang)

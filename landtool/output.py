@@ -20,7 +20,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyogrio
+import shapely
 
 from landtool import __version__
 from landtool.errors import InputError
@@ -98,9 +100,57 @@ def _writable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _write(frame: pd.DataFrame, path: Path, layer: str, **kwargs) -> None:
-    """One table or layer into the GeoPackage, through GDAL's Arrow path."""
-    pyogrio.write_dataframe(_writable(frame), path, layer=layer, driver="GPKG", use_arrow=True, **kwargs)
+def _write(frame: pd.DataFrame, path: Path, layer: str, *, multi: bool = False) -> None:
+    """One table or layer into the GeoPackage, through GDAL's Arrow path; with ``multi``
+    every geometry as its multi type (a layer of one declared type)."""
+    frame = _writable(frame)
+    geometry = getattr(frame, "_geometry_column_name", None)
+    wkb = _multi_wkb(frame.geometry.to_numpy()) if multi and geometry is not None else None
+    if wkb is None:
+        pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", use_arrow=True, promote_to_multi=multi or None)
+        return
+    column, kind = wkb
+    table = pa.Table.from_pandas(pd.DataFrame(frame.drop(columns=geometry)), preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_null(field.type):  # an all-blank column: text for GDAL
+            table = table.set_column(i, field.with_type(pa.string()), table.column(i).cast(pa.string()))
+    table = table.append_column(geometry, column)
+    epsg = frame.crs.to_epsg() if frame.crs is not None else None
+    crs = f"EPSG:{epsg}" if epsg else (frame.crs.to_wkt("WKT1_GDAL") if frame.crs is not None else None)
+    pyogrio.write_arrow(table, path, layer=layer, driver="GPKG", geometry_name=geometry, geometry_type=kind, crs=crs)
+
+
+#: Shapely type id of a single geometry → the WKB type number of its multi type.
+_MULTI_OF = {0: 4, 1: 5, 3: 6}
+_MULTI_NAMES = {4: "MultiPoint", 5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+
+
+def _multi_wkb(geoms: np.ndarray) -> tuple[pa.Array, str] | None:
+    """Each 2-D geometry's WKB as its multi type, and the layer's geometry type ("Unknown"
+    when several), or None when the layer has 3-D or other types (then GDAL's own path).
+
+    A multi geometry of one part is the single one's WKB behind a 9-byte header (byte
+    order, type, one part), so promoting costs a byte concatenation per row, not a new
+    geometry object.
+    """
+    if len(geoms) == 0 or shapely.has_z(geoms).any():
+        return None
+    types = shapely.get_type_id(geoms)
+    present = set(np.unique(types[types >= 0]).tolist())
+    if not present <= {0, 1, 3, 4, 5, 6, 7}:
+        return None
+    single = np.isin(types, list(_MULTI_OF))
+    if shapely.is_empty(geoms[single]).any():  # an empty single geometry: GDAL's own path
+        return None
+    kinds = {_MULTI_OF.get(t, t) for t in present}
+    wkb = pa.array(shapely.to_wkb(geoms, byte_order=1), type=pa.binary())
+    for t, multi in _MULTI_OF.items():
+        rows = single & (types == t)
+        if rows.any():
+            header = pa.scalar(b"\x01" + multi.to_bytes(4, "little") + (1).to_bytes(4, "little"), type=pa.binary())
+            promoted = pc.binary_join_element_wise(header, wkb, b"")
+            wkb = pc.if_else(pa.array(rows), promoted, wkb)
+    return wkb, (_MULTI_NAMES[kinds.pop()] if len(kinds) == 1 else "Unknown")
 
 
 def run_table(result: CheckResult) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from landtool import threads
 from landtool.crs import to_crs_checked, working_crs
 from landtool.errors import InputError
 from landtool.height import HeightRaster, building_heights, raster_heights
@@ -128,6 +129,15 @@ def _ensure_columns(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return frame
 
 
+def _repeated_vertex_suspects(geoms: np.ndarray) -> np.ndarray:
+    """Positions of the geometries with two equal consecutive coordinates: every one with a
+    repeated vertex, and the rare one whose ring starts where the ring before it ended.
+    Found on the coordinate array, so only these are rebuilt without repeats."""
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    same = (owner[1:] == owner[:-1]) & (coords[1:] == coords[:-1]).all(axis=1)
+    return np.unique(owner[1:][same])
+
+
 def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:
     """Drop empty / non-polygon features and repair invalid ones, recording each in issues.
 
@@ -151,11 +161,15 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
     if with_z.any():
         prep.add_issues(layer, gdf[with_z], "has_z")
         geom, changed = shapely.force_2d(geom), True
-    deduplicated = shapely.remove_repeated_points(geom)
-    repeated = shapely.get_num_coordinates(geom) - shapely.get_num_coordinates(deduplicated)
+    suspects = _repeated_vertex_suspects(geom)
+    deduplicated = shapely.remove_repeated_points(geom[suspects])
+    repeated = np.zeros(len(geom), dtype=np.int64)
+    repeated[suspects] = shapely.get_num_coordinates(geom[suspects]) - shapely.get_num_coordinates(deduplicated)
     if (repeated > 0).any():
         prep.add_issues(layer, gdf[repeated > 0], "duplicate_vertices", args={"count": repeated[repeated > 0]})
-        geom, changed = deduplicated, True
+        geom = geom.copy()
+        geom[suspects] = deduplicated
+        changed = True
     del deduplicated
     collections = shapely.get_type_id(geom) == 7
     if collections.any():
@@ -165,7 +179,7 @@ def _clean_polygons(prep: Prepared, gdf: gpd.GeoDataFrame, layer: str) -> gpd.Ge
         geom = geom.copy()
         geom[collections] = parts
         changed = True
-    invalid = ~shapely.is_valid(geom)
+    invalid = ~threads.each(shapely.is_valid, geom)
     if invalid.any():
         reasons = [GEOS_REASONS.get(r.split("[")[0].strip(), "other") for r in shapely.is_valid_reason(geom[invalid])]
         repaired = shapely.make_valid(geom[invalid], method="structure", keep_collapsed=False)
@@ -241,7 +255,7 @@ def _assign(items: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame) -> tuple[np.ndar
         return best, inside, second
     # each parcel, prepared once, asked which items it contains (faster than asking
     # each item which parcel it lies within)
-    item_idx, parcel_idx = shapely.STRtree(geoms).query(parcel_geoms, predicate="contains")[::-1]
+    item_idx, parcel_idx = threads.query(shapely.STRtree(geoms), parcel_geoms, predicate="contains")[::-1]
     best[item_idx] = parcel_idx  # parcels overlap rarely; the last one wins, as good as any
     rest = np.flatnonzero(best < 0)
     if len(rest):
@@ -331,7 +345,7 @@ def _record_coverage(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) ->
     neighbours (in a clean cadastre: none).
     """
     geoms = parcels.geometry.to_numpy()
-    flagged = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms, gap_width=width)))
+    flagged = np.flatnonzero(threads.invalid_coverage(geoms, width))
     if len(flagged) == 0:
         return
     tree = shapely.STRtree(geoms)

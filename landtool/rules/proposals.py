@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 
 import geopandas as gpd
 import numpy as np
-from scipy.sparse import coo_matrix, csgraph
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -255,6 +254,8 @@ def connected_components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndar
     >>> connected_components(4, np.array([0, 2]), np.array([1, 3])).tolist()
     [0, 0, 2, 2]
     """
+    from scipy.sparse import coo_matrix, csgraph  # here: a check without plans does not load scipy
+
     graph = coo_matrix((np.ones(len(left)), (np.asarray(left, int), np.asarray(right, int))), shape=(n, n))
     _, labels = csgraph.connected_components(graph, directed=False)
     # name each component by its smallest member
