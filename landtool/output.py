@@ -27,6 +27,7 @@ import shapely
 from landtool import __version__
 from landtool.errors import InputError
 from landtool.issues import render_issues
+from landtool.json_rows import RowEncoder, joined
 from landtool.messages import Message
 from landtool.policy import available_packs, load_pack
 from landtool.result import TABLE_COLUMNS, CheckResult
@@ -200,10 +201,9 @@ def rendered_issues(result: CheckResult, lang: str) -> gpd.GeoDataFrame | None:
     return render_issues(issues, lang) if issues is not None else None
 
 
-#: Rows rendered and written at a time by the JSON writers: their memory grows by about 5 kB a
-#: row of the chunk (the frame, its sentences, the encoded text), so 5 000 rows keep a --json run
-#: below the GeoPackage run's peak, at the same speed as 50 000.
-JSON_CHUNK_ROWS = 5_000
+#: Verdict rows encoded and written at a time by the JSON writers (their text, about 0.6 kB a
+#: row, is what a chunk holds).
+JSON_CHUNK_ROWS = 20_000
 
 
 def _json_records(frame: pd.DataFrame) -> list[dict]:
@@ -217,18 +217,6 @@ def _dump(record: dict) -> str:
 def _record_lines(frame: pd.DataFrame) -> str:
     """One JSON object per row, any cell type (``default=str``), one per line."""
     return "\n".join(_dump(record) for record in _json_records(frame))
-
-
-def _table_lines(frame: pd.DataFrame) -> str:
-    """One JSON object per row of a table of strings and floats, one per line, encoded by pandas
-    in C (about 2.5 times faster than a ``json.dumps`` per row; floats to 15 significant digits,
-    NaN → null)."""
-    if not len(frame):
-        return ""
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
-    # pandas writes every "/" as "\\/" (valid JSON, but "万元\\/亩" to a reader): a raw "/" never
-    # occurs in its output, so each "\\/" is that escape and can be written plainly
-    return text.replace("\\/", "/").rstrip("\n")
 
 
 def write_records(chunks, stream, *, lines: bool = False, encode=_record_lines) -> None:
@@ -252,9 +240,15 @@ def write_records(chunks, stream, *, lines: bool = False, encode=_record_lines) 
         stream.write("\n]\n" if not first else "]\n")
 
 
+#: Verdict rows whose sentences are rendered together: each distinct sentence of a batch is
+#: made once and the rows hold codes into them, so the cost is per batch, not per chunk.
+RENDER_ROWS = 200_000
+
+
 def verdict_chunks(result: CheckResult, lang: str | None = None, *, rows: int = JSON_CHUNK_ROWS, interpretation: bool = True):
-    """The verdicts with their sentences, rendered ``rows`` at a time (columns VERDICT_COLUMNS;
-    without ``interpretation`` where the writer keeps it per rule)."""
+    """The verdicts with their sentences, ``rows`` at a time (columns VERDICT_COLUMNS; without
+    ``interpretation`` where the writer keeps it per rule). Sentences are rendered for
+    :data:`RENDER_ROWS` rows at once; a chunk's rows only take references to them."""
     from landtool.messages import render_verdicts
     from landtool.result import VERDICT_COLUMNS
 
@@ -262,13 +256,16 @@ def verdict_chunks(result: CheckResult, lang: str | None = None, *, rows: int = 
     packs = {result.pack.id: result.pack} if result.pack is not None else {}
     table = result.table
     columns = [c for c in VERDICT_COLUMNS if interpretation or c != "interpretation"]
-    for start in range(0, len(table), rows):
-        chunk = table.iloc[start : start + rows].copy()
-        explanation, interpreted = render_verdicts(chunk, lang, packs if interpretation else None)
-        chunk["explanation"] = pd.Series(explanation, index=chunk.index, dtype=object)
-        if interpretation:
-            chunk["interpretation"] = pd.Series(interpreted, index=chunk.index, dtype=object)
-        yield chunk[[c for c in columns if c in chunk]]
+    batch_rows = max(rows, RENDER_ROWS)
+    for start in range(0, len(table), batch_rows):
+        batch = table.iloc[start : start + batch_rows]
+        (codes, sentences), interpreted = render_verdicts(batch, lang, packs if interpretation else None, as_codes=True)
+        for first in range(0, len(batch), rows):
+            chunk = batch.iloc[first : first + rows].copy()
+            chunk["explanation"] = pd.Series(sentences[codes[first : first + rows]], index=chunk.index, dtype=object)
+            if interpretation:
+                chunk["interpretation"] = pd.Series(interpreted[first : first + rows], index=chunk.index, dtype=object)
+            yield chunk[[c for c in columns if c in chunk]]
 
 
 #: Arrow types of the verdict columns (SCHEMA.md output contract).
@@ -319,7 +316,16 @@ def rules_table(result: CheckResult, lang: str) -> pd.DataFrame:
 
 def write_json(result: CheckResult, stream, *, lines: bool = False, lang: str | None = None) -> None:
     """The verdicts as JSON (a list of objects with the keys of the ``verdicts`` table) or JSON Lines."""
-    write_records(verdict_chunks(result, lang), stream, lines=lines, encode=_table_lines)
+    encode = RowEncoder()
+    separator = "\n" if lines else ",\n"
+    written = False
+    if not lines:
+        stream.write("[\n")
+    for chunk in verdict_chunks(result, lang):
+        if len(chunk):
+            stream.write((separator if written else "") + joined(encode(chunk), separator))
+            written = True
+    stream.write(("\n" if written else "") if lines else ("\n]\n" if written else "]\n"))
 
 
 def write_issues_json(issues: pd.DataFrame, stream, *, lang: str) -> None:
