@@ -363,8 +363,9 @@ def check(
     applications = reader.layer(fringe, "fringe")
     if applications is not None:
         say(Message("fringe", {"applications": len(applications)}, "progress"))
-        rows, layers["fringe"] = check_fringe(_to(applications, measured.crs, "fringe"), frame, pack)
+        rows, layers["fringe"], found = check_fringe(_to(applications, measured.crs, "fringe"), frame, pack)
         parts.append(rows)
+        issues.append(found)
     if fringe_candidates or vacant is not None:
         say(Message("candidates", {}, "progress"))
         vacant_frame = _to(reader.layer(vacant, "parcels", role="vacant"), measured.crs, "vacant") if vacant is not None else None

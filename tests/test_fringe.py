@@ -40,7 +40,7 @@ def apps(*items: tuple[str, object], host_id: str | None = "H") -> gpd.GeoDataFr
 def fringe(parcel_rows, applications, pack="tiantai"):
     """(verdicts with ``zh`` / ``en`` sentences, ``interpretation`` and parsed args, fringe layer)."""
     p = pack if not isinstance(pack, str) else load_pack(pack)
-    verdicts, layer = check_fringe(applications, prepared(parcel_rows), p)
+    verdicts, layer, _ = check_fringe(applications, prepared(parcel_rows), p)
     for lang in ("zh", "en"):
         verdicts[lang], interpretation = render_verdicts(verdicts, lang, {p.id: p})
     verdicts["interpretation"] = interpretation
@@ -400,3 +400,21 @@ def test_fringe_candidates_vacant_layer_ids():
     ])
     out = fringe_candidates(discovery_parcels(), load_pack("tiantai"), vacant=vacant, max_combination=1)
     assert {"7", "vacant-2"} <= set(out["candidate_ids"]) and (out["candidate_ids"] == "V1").sum() == 1
+
+
+def test_repaired_fringe_geometry_is_a_finding_and_measured_repaired():
+    """A self-crossing application (a bow tie drawn over 100 m × 100 m east of the host) is
+    repaired into its two triangles, 2 × 2500 m², and the repair is reported with the
+    polygon as drawn."""
+    from shapely.geometry import Polygon
+
+    from landtool.issues import render_issues
+
+    bow_tie = Polygon([(200, 0), (300, 100), (300, 0), (200, 100)])
+    verdicts, layer, found = check_fringe(apps(("F", bow_tie)), prepared([host(200)]), load_pack("tiantai"))
+    assert layer.set_index("fringe_id").loc["F", "area_m2"] == 5000.0
+    assert found[["layer", "feature_id", "problem"]].values.tolist() == [["fringe", "F", "fringe_repaired_geometry"]]
+    assert found.geometry.iloc[0].equals(bow_tie)
+    assert render_issues(found, "zh")["detail"].iloc[0] == "零星地块 F 的图形无效，已修复（make_valid）后计算面积"
+    _, _, clean = check_fringe(apps(("G", east_of(200, 1000.0))), prepared([host(200)]), load_pack("tiantai"))
+    assert clean.empty

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landtool.issues import empty_issues, issue_frame
 from landtool.policy import Pack, Rule, compare
 from landtool.prepare import VACANT_PATTERN
 from landtool.result import STATUS_ORDER
@@ -128,7 +129,7 @@ def _numbers(rows: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(rows[column], errors="coerce").to_numpy(float)
 
 
-def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack: Pack) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack: Pack) -> tuple[pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Check fringe-land applications: verdicts and the ``fringe`` layer.
 
     Parameters
@@ -143,10 +144,11 @@ def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack
 
     Returns
     -------
-    verdicts, layer
-        The verdict rows (subjects ``fringe`` and ``host``) and one row per application
+    verdicts, layer, issues
+        The verdict rows (subjects ``fringe`` and ``host``), one row per application
         with its area (m², mu), overlap with and distance to the host (m², m), the host's
-        cumulative figures and the statuses.
+        cumulative figures and the statuses, and a ``fringe_repaired_geometry`` finding per
+        application whose invalid polygon was repaired before measuring.
 
     Notes
     -----
@@ -160,7 +162,11 @@ def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack
     fid = source_fid(apps)
     fringe_id = text_ids(apps["fringe_id"] if "fringe_id" in apps else None, n, [f"#{f}" for f in fid])
     host = text_ids(apps["host_parcel_id"] if "host_parcel_id" in apps else None, n, [NO_HOST] * n)
-    geoms, usable, _ = clean_polygons(apps.geometry.to_numpy())
+    raw = apps.geometry.to_numpy()
+    geoms, usable, repaired = clean_polygons(raw)
+    # the area is measured on the repaired polygon: the finding shows what was drawn
+    found = (issue_frame(crs, "fringe", "fringe_repaired_geometry", feature_id=fringe_id[repaired], source_fid=fid[repaired], geometry=raw[repaired])
+             if repaired.any() else empty_issues(crs))
 
     # hosts, in order of appearance; only their rows of the parcel table are touched
     app_host, host_ids = pd.factorize(pd.Series(host, dtype=object))
@@ -326,7 +332,7 @@ def check_fringe(applications: gpd.GeoDataFrame, parcels: gpd.GeoDataFrame, pack
         "fringe_id": fringe_id, "host_parcel_id": host, "source_fid": fid, "area": area, "overlap": overlap,
         "distance": distance, "h_area": h_area, "cumulative": cumulative, "app_host": app_host,
     }
-    return verdicts, _fringe_layer(pack, verdicts, crs, figures, np.where(usable, geoms, None) if n else np.array([], dtype=object))
+    return verdicts, _fringe_layer(pack, verdicts, crs, figures, np.where(usable, geoms, None) if n else np.array([], dtype=object)), found
 
 
 def _fringe_layer(pack: Pack, verdicts: pd.DataFrame, crs, v: dict, geometry: np.ndarray) -> gpd.GeoDataFrame:
