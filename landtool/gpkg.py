@@ -97,7 +97,7 @@ def write_geopackage(result: CheckResult, path: str | Path, *, lang: str | None 
                 _write(layer, tmp, name, multi=True)
         _add_verdicts_view(tmp)
         # QGIS opens the eligibility layers with the map's colours and labels.
-        write_layer_styles(tmp, layer_status_columns(result), lang=lang)
+        write_layer_styles(tmp, layer_status_columns(result), lang=lang, durable=False)
     return path
 
 
@@ -172,6 +172,7 @@ def _row_batches(result: CheckResult, lang: str, texts: _Texts, *, rows: int = B
 def _add_verdicts_view(path: Path) -> None:
     columns = ", ".join(f'{_SOURCES[c]} AS "{c}"' if c in _SOURCES else f'v."{c}"' for c in VERDICT_COLUMNS)
     con = sqlite3.connect(path)
+    con.execute("PRAGMA synchronous=OFF")  # the temporary file: moved into place once complete
     try:
         with con:
             con.execute(_VIEW.format(columns=columns))

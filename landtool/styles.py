@@ -201,12 +201,13 @@ def _column_label(layer: str, column: str, lang: str) -> str:
     return column
 
 
-def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, lang: str = "zh") -> list[tuple[str, str]]:
+def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, lang: str = "zh", durable: bool = True) -> list[tuple[str, str]]:
     """Store QGIS styles for ``layers`` (layer name → its ``status_*`` columns) in the
     GeoPackage's ``layer_styles`` table; return the (layer, style name) pairs written.
 
     A layer that is not in the GeoPackage, or has no ``status`` column, gets no style; a
-    listed status column the layer lacks gets no alternative style.
+    listed status column the layer lacks gets no alternative style. ``durable=False`` skips
+    SQLite's flush to disk, for a temporary file that is moved into place once complete.
     """
     if lang not in STATUS_LABELS:
         raise InputError("bad_lang", value=str(lang), allowed=list(STATUS_LABELS))
@@ -219,6 +220,8 @@ def write_layer_styles(gpkg_path: str | Path, layers: dict[str, list[str]], *, l
         con = sqlite3.connect(path)
     except sqlite3.Error:
         raise InputError("not_a_geopackage", path=str(path)) from None
+    if not durable:
+        con.execute("PRAGMA synchronous=OFF")
     try:
         with con:  # one transaction: all styles or none
             try:
