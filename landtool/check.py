@@ -374,6 +374,7 @@ def check(
     clock.lap("proposals_s")
 
     verdicts = concat_tables(parts)
+    del parts  # the rules' own tables: as large as the verdicts
     layers["issues"] = _in_order(pd.concat([i for i in issues if len(i)] or issues[:1], ignore_index=True))
     parcels_layer = _parcels_layer(frame, verdicts, pack)
     warnings = [w for w in (pack.validity_warning(as_of),) if w is not None]
@@ -481,6 +482,16 @@ def _call(func, frame: pd.DataFrame, rule, pack_id: str, inputs: dict) -> pd.Dat
     return func(frame, rule, pack_id, **{k: v for k, v in inputs.items() if k in wanted})
 
 
+def _codes_where(column: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of ``column`` at the boolean ``rows``, from a categorical's codes
+    where it is one (no per-row objects)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes, used = pd.factorize(column.cat.codes.to_numpy()[rows])
+        return codes, np.where(used >= 0, column.cat.categories.to_numpy(dtype=object)[used], None)
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object)[rows])
+    return codes, np.asarray(distinct, dtype=object)
+
+
 def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) -> gpd.GeoDataFrame:
     """The ``parcels`` eligibility layer: attributes, measures, a status per family, overall.
 
@@ -488,12 +499,14 @@ def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) 
     with integer codes, one family at a time.
     """
     out = frame.drop(columns=[c for c in frame.columns if c in _INTERNAL or c.startswith(("in_", "owner_"))])
-    on_parcels = verdicts[verdicts["subject"] == "parcel"]
-    rule_codes, rules = pd.factorize(on_parcels["rule"])
+    # only the three columns needed, of the parcel rows: never a copy of the whole table
+    on_parcels = (verdicts["subject"] == "parcel").to_numpy(dtype=bool)
+    rule_codes, rules = _codes_where(verdicts["rule"], on_parcels)
     counted = np.array([pack.rules[r].kind != "info" if r in pack.rules else True for r in rules], dtype=bool)[rule_codes]
     families = np.array([family_of(r) for r in rules], dtype=object)
-    position = pd.Index(out["parcel_id"]).get_indexer(on_parcels["parcel_id"])
-    severity = on_parcels["status"].map(STATUS_ORDER).to_numpy(dtype=np.int8)
+    position = pd.Index(out["parcel_id"]).get_indexer(verdicts["parcel_id"].to_numpy(dtype=object)[on_parcels])
+    status_codes, statuses = _codes_where(verdicts["status"], on_parcels)
+    severity = np.array([STATUS_ORDER[v] for v in statuses], dtype=np.int8)[status_codes]
     names = np.array([k for k, _ in sorted(STATUS_ORDER.items(), key=lambda kv: kv[1])], dtype=object)
     overall = np.full(len(out), -1, dtype=np.int8)
     for family in sorted(set(families)):
