@@ -283,9 +283,10 @@ def arrow_column(values: pd.Series, kind) -> pa.Array:
     return pa.array(values.to_numpy(dtype=object), from_pandas=True).cast(pa.string())
 
 
-def verdict_batches(result: CheckResult, lang: str | None = None, *, rows: int = 200_000, interpretation: bool = True):
-    """The verdicts as Arrow record batches of ``rows`` rows, sentences rendered batch by
-    batch (what the GeoPackage, Parquet and database writers stream)."""
+def verdict_batches(result: CheckResult, lang: str | None = None, *, rows: int = 50_000, interpretation: bool = True):
+    """The verdicts as Arrow record batches of ``rows`` rows (what the Parquet writer streams,
+    one row group each: their text is what a batch holds), sentences rendered
+    :data:`RENDER_ROWS` rows at a time."""
     for chunk in verdict_chunks(result, lang, rows=rows, interpretation=interpretation):
         yield pa.record_batch([arrow_column(chunk[c], VERDICT_TYPES.get(c, pa.string())) for c in chunk.columns], names=list(chunk.columns))
 

@@ -8,7 +8,8 @@
 - ``rules.parquet``, ``run.parquet``: one row per rule (name, interpretation) and the run
   record (key, value), as in the GeoPackage;
 - one partitioned GeoParquet dataset per eligibility layer (``parcels.parquet/``,
-  ``buildings.parquet/``, ``issues.parquet/`` …), in the working CRS.
+  ``buildings.parquet/``, ``issues.parquet/`` …), in the working CRS, in parts of
+  200 000 features (a part is copied once to be written: the parts keep that bounded).
 
 pandas, geopandas, dask-geopandas, DuckDB and GDAL read each dataset directory as one
 table.
@@ -81,8 +82,8 @@ def write_parquet(result: CheckResult, target: str | Path, *, lang: str | None =
                 continue
             folder = tmp / f"{name}.parquet"
             folder.mkdir()
-            for k, start in enumerate(range(0, max(len(layer), 1), PART_ROWS)):
-                gpd.GeoDataFrame(_writable(layer.iloc[start : start + PART_ROWS])).to_parquet(folder / f"part-{k:05d}.parquet", index=False, compression="zstd")
+            for k, start in enumerate(range(0, max(len(layer), 1), LAYER_PART_ROWS)):
+                gpd.GeoDataFrame(_writable(layer.iloc[start : start + LAYER_PART_ROWS])).to_parquet(folder / f"part-{k:05d}.parquet", index=False, compression="zstd")
         _replace_directory(tmp, target)
     finally:
         if tmp.exists():
@@ -93,6 +94,8 @@ def write_parquet(result: CheckResult, target: str | Path, *, lang: str | None =
 #: Rows per part file: the tables and layers are datasets of parts (partitioned
 #: GeoParquet), which dask, DuckDB, Arrow and GDAL read as one table.
 PART_ROWS = 1_000_000
+#: Features per part file of a layer.
+LAYER_PART_ROWS = 200_000
 
 
 class _Part:
