@@ -286,9 +286,42 @@ def arrow_column(values: pd.Series, kind) -> pa.Array:
 def verdict_batches(result: CheckResult, lang: str | None = None, *, rows: int = 50_000, interpretation: bool = True):
     """The verdicts as Arrow record batches of ``rows`` rows (what the Parquet writer streams,
     one row group each: their text is what a batch holds), sentences rendered
-    :data:`RENDER_ROWS` rows at a time."""
-    for chunk in verdict_chunks(result, lang, rows=rows, interpretation=interpretation):
-        yield pa.record_batch([arrow_column(chunk[c], VERDICT_TYPES.get(c, pa.string())) for c in chunk.columns], names=list(chunk.columns))
+    :data:`RENDER_ROWS` rows at a time.
+
+    Text is made into Arrow strings once per distinct value — a code column's categories once
+    for the whole table, the sentences once per rendering — and each batch takes its rows'.
+    """
+    from landtool.messages import render_verdicts
+    from landtool.result import VERDICT_COLUMNS
+
+    lang = lang or result.lang
+    packs = {result.pack.id: result.pack} if result.pack is not None and interpretation else None
+    table = result.table
+    columns = [c for c in VERDICT_COLUMNS if (interpretation or c != "interpretation") and (c in table or c in ("explanation", "interpretation"))]
+    categories: dict[str, pa.Array] = {}
+    for start in range(0, len(table), max(rows, RENDER_ROWS)):
+        batch = table.iloc[start : start + max(rows, RENDER_ROWS)]
+        (codes, sentences), interpreted = render_verdicts(batch, lang, packs, as_codes=True)
+        texts = {"explanation": (codes, pa.array(sentences, type=pa.string()))}
+        if interpretation:
+            rule_codes, rule_texts = pd.factorize(interpreted, use_na_sentinel=True)
+            texts["interpretation"] = (rule_codes, pa.array(np.asarray(rule_texts, dtype=object), type=pa.string()))
+        for first in range(0, len(batch), rows):
+            chunk = batch.iloc[first : first + rows]
+            arrays = []
+            for c in columns:
+                if c in texts:
+                    row_codes, distinct = texts[c]
+                    part = row_codes[first : first + rows]
+                    arrays.append(distinct.take(pa.array(part, mask=part < 0)))
+                elif isinstance(chunk[c].dtype, pd.CategoricalDtype):
+                    if c not in categories:  # the table's categories, once
+                        categories[c] = pa.array(table[c].cat.categories.to_numpy(dtype=object), type=pa.string())
+                    part = chunk[c].cat.codes.to_numpy()
+                    arrays.append(categories[c].take(pa.array(part, mask=part < 0)))
+                else:
+                    arrays.append(arrow_column(chunk[c], VERDICT_TYPES.get(c, pa.string())))
+            yield pa.record_batch(arrays, names=columns)
 
 
 def verdict_schema(interpretation: bool = True) -> pa.Schema:
