@@ -273,11 +273,7 @@ VERDICT_TYPES = {"value": pa.float64(), "limit": pa.float64(), "headroom": pa.fl
 
 
 def arrow_column(values: pd.Series, kind) -> pa.Array:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        from landtool.messages import column_codes
-
-        codes, categories = column_codes(values)  # the categories these rows use
-        return pa.array(categories, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+    """A column of numbers (``kind`` float64) or of text as an Arrow array (missing → null)."""
     if kind == pa.float64():
         return pa.array(values.to_numpy(dtype=float), type=kind, from_pandas=True)
     return pa.array(values.to_numpy(dtype=object), from_pandas=True).cast(pa.string())
