@@ -503,14 +503,17 @@ def _parcels_layer(frame: gpd.GeoDataFrame, verdicts: pd.DataFrame, pack: Pack) 
     on_parcels = (verdicts["subject"] == "parcel").to_numpy(dtype=bool)
     rule_codes, rules = _codes_where(verdicts["rule"], on_parcels)
     counted = np.array([pack.rules[r].kind != "info" if r in pack.rules else True for r in rules], dtype=bool)[rule_codes]
-    families = np.array([family_of(r) for r in rules], dtype=object)
-    position = pd.Index(out["parcel_id"]).get_indexer(verdicts["parcel_id"].to_numpy(dtype=object)[on_parcels])
+    family_of_rule, families = pd.factorize(np.array([family_of(r) for r in rules], dtype=object))
+    # a Series, not its array: pandas would first turn an array of text into Arrow strings
+    position = pd.Index(out["parcel_id"]).get_indexer(verdicts["parcel_id"][on_parcels])
     status_codes, statuses = _codes_where(verdicts["status"], on_parcels)
     severity = np.array([STATUS_ORDER[v] for v in statuses], dtype=np.int8)[status_codes]
     names = np.array([k for k, _ in sorted(STATUS_ORDER.items(), key=lambda kv: kv[1])], dtype=object)
     overall = np.full(len(out), -1, dtype=np.int8)
-    for family in sorted(set(families)):
-        rows = counted & (families[rule_codes] == family) & (position >= 0)
+    row_family = family_of_rule[rule_codes]
+    for k in np.argsort(np.asarray(families, dtype=object)):  # by name: the layer's column order
+        family = families[k]
+        rows = counted & (row_family == k) & (position >= 0)
         worst = np.full(len(out), -1, dtype=np.int8)
         np.maximum.at(worst, position[rows], severity[rows])
         if (worst >= 0).any():
