@@ -143,7 +143,7 @@ def _building_figures(frame: pd.DataFrame, buildings: gpd.GeoDataFrame, rule: Ru
     ``frame``) and summed with ``np.bincount``.
     """
     n = len(frame)
-    pos = pd.Index(frame["parcel_id"].to_numpy(object)).get_indexer(buildings["parcel_id"].to_numpy(object))
+    pos = pd.Index(frame["parcel_id"].to_numpy(object), dtype=object).get_indexer(pd.Index(buildings["parcel_id"].to_numpy(object), dtype=object))
     on = pos >= 0
     use = buildings["use"].fillna("").astype(str).str.lower()
     counted = flag(buildings["is_new"])[0] & use.str.contains(PRODUCTION_USES, regex=True).to_numpy(bool) & on
