@@ -444,6 +444,9 @@ def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str)
     """Warnings that change how to read the verdicts (README "Warnings")."""
     out = []
     industrial = frame["is_industrial"].to_numpy(bool)
+    blank = frame["land_use"].fillna("").astype(str).str.strip().eq("").to_numpy(bool) if "land_use" in frame else np.ones(len(frame), bool)
+    if blank.any():  # checked as industrial land on the strength of nothing: say so
+        out.append(Message("land_use_blank", {"count": int(blank.sum()), "total": len(frame)}))
     if not industrial.any():
         out.append(Message("no_industrial_parcels", {"parcels": len(frame)}))
         return out

@@ -282,3 +282,13 @@ def test_extra_limit_binds_on_the_building_under_it(verdict, tmp_path):
     v = verdict(result, "P", "indicator.height_max")
     assert (v["status"], v["value"], v["limit"]) == ("fail", 13.0, 12.0)
     assert "in principle" not in v["explanation"]
+
+
+def test_parcels_without_land_use_are_checked_as_industrial_and_counted_in_a_warning(verdict):
+    result = run([{"id": "P", "land_use": None}, {"id": "Q", "land_use": "  "}, {"id": "R", "land_use": "住宅用地"}], "tiantai")
+    codes = {w.code: w for w in result.warnings}
+    assert codes["land_use_blank"].args == {"count": 2, "total": 3}
+    assert codes["land_use_blank"].render("zh") == "3 宗宗地中有 2 宗没有土地用途（land_use），已按工业用地检查；其中如有非工业用地，请补充其用途"
+    assert verdict(result, "P", "indicator.far_max")["reason"] != "not_industrial"
+    assert verdict(result, "R", "indicator.far_max")["reason"] == "not_industrial"
+    assert "land_use_blank" not in {w.code for w in run([{"id": "P"}], "tiantai").warnings}
