@@ -30,6 +30,7 @@ import pandas as pd
 import yaml
 
 from landtool.errors import InputError
+from landtool.messages import YAML_LOADER
 from landtool.problems import Problem, raise_problems
 from landtool.values import AREA_UNITS, LENGTH_UNITS, MEASURES, parse_column, read_text, unit_factor
 
@@ -47,7 +48,7 @@ _CELLS_SHOWN = 3
 def field_specs() -> dict[str, dict[str, dict[str, Any]]]:
     """The built-in field table: layer → canonical field → {type, aliases, required, unit, min, max}."""
     text = (resources.files("landtool") / "fields.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=YAML_LOADER)
 
 
 @cache

@@ -39,7 +39,7 @@ import numpy as np
 import yaml
 
 from landtool.errors import InputError
-from landtool.messages import Message
+from landtool.messages import YAML_LOADER, Message
 from landtool.problems import Problem, raise_problems
 from landtool.values import read_text
 
@@ -232,14 +232,15 @@ def available_packs() -> list[str]:
     return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-class _PackLoader(yaml.SafeLoader):
-    """YAML without implicit timestamps: dates stay text and are checked by :func:`_date`, so
-    that an impossible date (2023-02-30) is a listed problem, not a crash of the parser."""
+class _PackLoader(YAML_LOADER):
+    """YAML (libyaml's parser where there is one) without implicit timestamps: dates stay text
+    and are checked by :func:`_date`, so that an impossible date (2023-02-30) is a listed
+    problem, not a crash of the parser."""
 
 
 _PackLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in YAML_LOADER.yaml_implicit_resolvers.items()
 }
 
 

@@ -57,7 +57,7 @@ __all__ = [
 #: Languages with a catalogue, the default first.
 LANGS = ("zh", "en")
 #: libyaml's loader where PyYAML has it (the catalogues load ten times faster), else PyYAML's own.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _FORMATTER = Formatter()
 
@@ -203,7 +203,7 @@ def catalogue(lang: str) -> Catalogue:
     data: dict = {}
     for item in sorted(root.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".yaml"):
-            _merge(data, yaml.load(item.read_text(encoding="utf-8"), Loader=_LOADER) or {}, f"{lang}/{item.name}")
+            _merge(data, yaml.load(item.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}, f"{lang}/{item.name}")
     return Catalogue(lang, data)
 
 
