@@ -41,7 +41,7 @@ from landtool.io import (
 )
 from landtool.messages import LANGS, Message
 from landtool.policy import Pack, load_pack
-from landtool.prepare import prepare
+from landtool.prepare import blank_land_use, buildings_off_parcel, prepare
 from landtool.result import STATUS_ORDER, CheckResult, family_of
 from landtool.rules import AREA_RULES, PARCEL_RULES
 from landtool.rules.efficiency import in_survey_scope
@@ -444,7 +444,7 @@ def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str)
     """Warnings that change how to read the verdicts (README "Warnings")."""
     out = []
     industrial = frame["is_industrial"].to_numpy(bool)
-    blank = frame["land_use"].fillna("").astype(str).str.strip().eq("").to_numpy(bool) if "land_use" in frame else np.ones(len(frame), bool)
+    blank = blank_land_use(frame["land_use"])
     if blank.any():  # checked as industrial land on the strength of nothing: say so
         out.append(Message("land_use_blank", {"count": int(blank.sum()), "total": len(frame)}))
     if not industrial.any():
@@ -454,7 +454,7 @@ def _reading_warnings(frame: pd.DataFrame, *, buildings_given: bool, label: str)
         total = int(industrial.sum())
         # a parcel is met by the layer where a building lies on it (one named to it but lying
         # elsewhere does not count: the id and the geometry disagree)
-        away = (frame["footprint_gap"].to_numpy(dtype=object) == "building_off_parcel") if "footprint_gap" in frame else np.zeros(len(frame), bool)
+        away = buildings_off_parcel(frame)
         matched = int(((frame["buildings_count"].to_numpy() > 0) & ~away)[industrial].sum())
         if matched < FEW_BUILDINGS_SHARE * total:
             out.append(Message("buildings_match_few", {"layer": label, "matched": matched, "total": total}))

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyogrio
 
 from landtool.errors import InputError
-from landtool.messages import column_codes, render_verdicts
+from landtool.messages import column_codes, combined_codes, render_verdicts
 from landtool.output import (
     GPKG_LAYERS,
     _write,
@@ -135,17 +135,14 @@ class _Texts:
 def _kind_codes(chunk: pd.DataFrame, texts: _Texts) -> np.ndarray:
     """The ``verdict_kinds`` number of each row: the rows' distinct combinations of the code
     columns are found on integer codes, and only those are looked up."""
-    combo = np.zeros(len(chunk), dtype=np.int64)
     columns = []
     for name in KIND_COLUMNS:
         column = chunk[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
-            codes, values = column.cat.codes.to_numpy().astype(np.int64), column.cat.categories.to_numpy(dtype=object)
+            columns.append((column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)))
         else:
-            codes, values = column_codes(column)
-        columns.append((codes, values))
-        combo = pd.factorize(combo * (len(values) + 1) + (codes + 1), use_na_sentinel=False)[0].astype(np.int64)
-    _, firsts = np.unique(combo, return_index=True)
+            columns.append(column_codes(column))
+    combo, firsts = combined_codes(len(chunk), [(codes, len(values)) for codes, values in columns])
     kinds = [tuple(values[codes[i]] if codes[i] >= 0 else None for codes, values in columns) for i in firsts]
     return texts.ids_of("kind", kinds)[combo]
 

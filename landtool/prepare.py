@@ -26,7 +26,7 @@ from landtool.units import AREA_DECIMALS, M2_PER_MU, ratio
 from landtool.values import implausible_values
 from landtool.verdicts import per_row
 
-__all__ = ["ISSUE_COLUMNS", "ZONE_TYPES", "Prepared", "add_owner_sums", "is_industrial", "prepare", "stray_features"]
+__all__ = ["ISSUE_COLUMNS", "ZONE_TYPES", "Prepared", "add_owner_sums", "blank_land_use", "buildings_off_parcel", "is_industrial", "prepare", "stray_features"]
 
 #: Zone types of SCHEMA.md.
 ZONE_TYPES = (
@@ -115,10 +115,24 @@ class Prepared:
         return pd.concat(self.issues, ignore_index=True)
 
 
+def blank_land_use(land_use: pd.Series) -> np.ndarray:
+    """True where a parcel's land use is missing or blank."""
+    return land_use.fillna("").astype(str).str.strip().eq("").to_numpy(bool)
+
+
 def is_industrial(land_use: pd.Series) -> pd.Series:
-    """True for industrial land; a blank land use is taken as industrial (the tool's subject)."""
-    text = land_use.fillna("").astype(str).str.strip()
-    return text.eq("") | text.str.contains(INDUSTRIAL_PATTERN, case=False, regex=True)
+    """True for industrial land; a blank land use is taken as industrial (the tool's subject;
+    the run warns how many, and the supply share counts them as of unknown use)."""
+    named = land_use.fillna("").astype(str).str.contains(INDUSTRIAL_PATTERN, case=False, regex=True).to_numpy(bool)
+    return pd.Series(blank_land_use(land_use) | named, index=land_use.index)
+
+
+def buildings_off_parcel(parcels: pd.DataFrame) -> np.ndarray:
+    """True for the parcels a building names but does not lie on (``footprint_gap``
+    ``building_off_parcel``): their floor area, footprint and height rest on no evidence."""
+    if "footprint_gap" not in parcels:
+        return np.zeros(len(parcels), bool)
+    return parcels["footprint_gap"].to_numpy(dtype=object) == "building_off_parcel"
 
 
 def _ensure_columns(frame: pd.DataFrame, kind: str) -> pd.DataFrame:

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import union_categoricals
 
+from landtool.messages import combined_codes
 from landtool.policy import Rule
 from landtool.result import STATUSES, TABLE_COLUMNS
 
@@ -150,10 +151,7 @@ def args_column(args: Mapping[str, Any] | None, n: int) -> pd.Categorical:
         if not constant:
             return empty
         return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=_texts([_ENCODER.encode(constant)]), validate=False)
-    combo = np.zeros(n, dtype=np.int64)
-    for _, codes, uniques in varying:  # one integer per distinct combination
-        combo = pd.factorize(combo * (len(uniques) + 1) + (codes + 1), use_na_sentinel=False)[0].astype(np.int64)
-    _, firsts = np.unique(combo, return_index=True)
+    combo, firsts = combined_codes(n, [(codes, len(uniques)) for _, codes, uniques in varying])
     texts = _json_objects(constant, {name: (codes[firsts], uniques) for name, codes, uniques in varying}, len(firsts))
     categories, to_category = pd.factorize(pd.Series(texts, dtype=object), use_na_sentinel=True)
     return pd.Categorical.from_codes(categories[combo], categories=_texts(to_category), validate=False)

@@ -301,10 +301,7 @@ def render_column(
             notes = np.empty(len(args_used), dtype=object)
             notes[:] = [suffix(cat, a) for a in args_used]
             fields.append((codes, notes))
-        combo = np.zeros(len(rows), dtype=np.int64)
-        for field_codes, texts in fields:
-            combo = pd.factorize(combo * (len(texts) + 1) + field_codes, use_na_sentinel=False)[0].astype(np.int64)
-        _, firsts = np.unique(combo, return_index=True)
+        combo, firsts = combined_codes(len(rows), [(field_codes, len(texts)) for field_codes, texts in fields])
         sentences = np.full(len(firsts), "", dtype=object)
         for field_codes, texts in fields:
             sentences = sentences + texts[field_codes[firsts]]
@@ -316,6 +313,20 @@ def render_column(
     if as_codes:
         return row_codes, (np.concatenate(made) if made else np.array([], dtype=object))
     return out
+
+
+def combined_codes(n: int, columns) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct combination of code columns over ``n`` rows, numbered in order of
+    first appearance, and the first row of each combination.
+
+    ``columns`` holds (codes, number of distinct values) pairs; a code of -1 (missing) is a
+    value of its own. Each step keeps the codes small, so any number of columns fits an int64.
+    """
+    combo = np.zeros(n, dtype=np.int64)
+    for codes, size in columns:
+        combo = pd.factorize(combo * (size + 1) + (np.asarray(codes, dtype=np.int64) + 1), use_na_sentinel=False)[0].astype(np.int64)
+    _, firsts = np.unique(combo, return_index=True)
+    return combo, firsts
 
 
 def column_codes(values) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from landtool.policy import Rule, compare
+from landtool.prepare import buildings_off_parcel
 from landtool.rules.common import flag
 from landtool.rules.indicators import GAP_INPUTS
 from landtool.rules.landuse import renovation_applicant
@@ -213,7 +214,7 @@ def _vertical_by_grade(frame: pd.DataFrame, rule: Rule, pack_id: str, *, buildin
     no_layer = needs_buildings & (buildings is None)
     # a building naming the parcel but lying elsewhere (prepare: footprint_gap): its own-use
     # floor area cannot be told, as for a parcel with no building on it
-    away = frame["footprint_gap"].to_numpy(dtype=object) == "building_off_parcel" if "footprint_gap" in frame else np.zeros(len(frame), bool)
+    away = buildings_off_parcel(frame)
     no_building = needs_buildings & ((figures["count"] == 0) | away)
     incomplete = needs_buildings & (figures["no_gfa"] | (~over & figures["no_floors"]))
     industrial = frame["is_industrial"].to_numpy(bool)

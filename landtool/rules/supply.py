@@ -28,7 +28,7 @@ import pandas as pd
 
 from landtool.errors import InputError
 from landtool.policy import Rule, compare
-from landtool.prepare import INDUSTRIAL_PATTERN
+from landtool.prepare import blank_land_use, is_industrial
 from landtool.rules.common import governed
 from landtool.units import AREA_DECIMALS, RATIO_DECIMALS, ratio
 from landtool.verdicts import declare, only, verdict_frame
@@ -71,9 +71,8 @@ def industrial_share(
             reason="no_supply_dates", limit=p.number, unit="ratio",
         )
     inside = governed(dates, supplied_from, supplied_until)
-    land_use = frame["land_use"].fillna("").astype(str).str.strip()
-    blank = land_use.eq("").to_numpy(bool)
-    industrial = land_use.str.contains(INDUSTRIAL_PATTERN, case=False, regex=True).to_numpy(bool) & ~blank
+    blank = blank_land_use(frame["land_use"])
+    industrial = is_industrial(frame["land_use"]).to_numpy(bool) & ~blank
     area = np.where(inside, frame["area_m2"].to_numpy(float), 0.0)
     table = (
         pd.DataFrame(
