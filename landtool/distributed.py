@@ -43,7 +43,7 @@ from landtool.prepare import _check_ids, add_owner_sums, prepare, stray_features
 
 __all__ = ["measure_distributed", "spatial_partitions"]
 
-#: Gaps between parcels narrower than this are issues (as in :func:`landtool.prepare.prepare`).
+#: Gaps between parcels this wide (m) or narrower are issues (as in :func:`landtool.prepare.prepare`).
 GAP_WIDTH_M = 2.0
 #: Warnings about the raster's coverage, made again from every partition's footprints.
 COVERAGE_CODES = ("raster_covers_part", "raster_covers_none")

@@ -306,7 +306,7 @@ def prepare(
         Relative difference between measured and registered area above which an
         ``area_mismatch`` issue is recorded (default 1 %).
     gap_width
-        Gaps between parcels narrower than this (m) are recorded as ``gap`` issues
+        Gaps between parcels this wide (m) or narrower are recorded as ``gap`` issues
         (default 2 m: digitising gaps and slivers, not roads).
     crs
         The working CRS (default: chosen from the parcels, :func:`landtool.crs.working_crs`);
@@ -351,7 +351,7 @@ def _record_area_mismatch(prep: Prepared, parcels: gpd.GeoDataFrame, tolerance: 
 
 
 def _record_coverage(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) -> None:
-    """Overlapping parcels, and unparcelled strips narrower than ``width`` between parcels.
+    """Overlapping parcels, and unparcelled strips at most ``width`` wide between parcels.
 
     GEOS's coverage validator finds, in one pass over the shared edges, every parcel whose
     edges do not match its neighbours' — which every overlap and every such gap implies —
@@ -379,7 +379,7 @@ def _record_coverage(prep: Prepared, parcels: gpd.GeoDataFrame, width: float) ->
 
 
 def _record_gaps(prep: Prepared, parcels: gpd.GeoDataFrame, among: np.ndarray, width: float) -> None:
-    """Unparcelled strips narrower than ``width`` between two or more of the parcels at
+    """Unparcelled strips at most ``width`` wide (m) between two or more of the parcels at
     positions ``among``.
 
     Closing the union of the parcels (buffer out, then in, by half the width) fills

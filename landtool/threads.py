@@ -58,7 +58,7 @@ def query(tree: shapely.STRtree, geoms: np.ndarray, **kwargs) -> np.ndarray:
 
 def invalid_coverage(geoms: np.ndarray, gap_width: float) -> np.ndarray:
     """Whether each polygon has an edge that does not match its neighbours' (an overlap or
-    a gap narrower than ``gap_width``): ``shapely.coverage_invalid_edges`` not empty.
+    a gap at most ``gap_width`` wide): ``shapely.coverage_invalid_edges`` not empty.
 
     Split into vertical strips, one per core: a polygon's answer depends only on the
     polygons within ``gap_width`` of its envelope, so each strip is validated with every

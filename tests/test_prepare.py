@@ -200,3 +200,13 @@ def test_narrow_gaps_between_parcels_are_reported():
     gaps = issues[issues["problem"] == "gap"]
     assert gaps["feature_id"].tolist() == ["A, B"]
     assert gaps["value_m2"].iloc[0] == pytest.approx(150.0)
+
+
+@pytest.mark.parametrize(("width", "reported"), [(1.99, True), (2.0, True), (2.01, False)])
+def test_gap_width_limit(width, reported):
+    """A strip at most 2 m wide between two parcels is a gap (its area 100 m × width);
+    2.01 m is a lane."""
+    parcels = frame([{"parcel_id": "A", "geometry": rect(0, 0, 100, 100)}, {"parcel_id": "B", "geometry": rect(100 + width, 0, 200, 100)}])
+    issues = check(parcels).layers["issues"]
+    gaps = issues[issues["problem"] == "gap"]
+    assert gaps["value_m2"].tolist() == ([pytest.approx(100 * width)] if reported else [])
